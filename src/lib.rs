@@ -1,0 +1,10 @@
+//! Rulebook: a declarative policy engine for sales organisations.
+//!
+//! The stages, in order: [`syntax`] (text → typed syntax tree), [`check`] (syntax tree →
+//! checked model, with diagnostics), [`format`] (syntax tree → canonical text).
+
+pub mod check;
+pub mod diagnostic;
+pub mod format;
+pub mod suggest;
+pub mod syntax;
