@@ -43,7 +43,10 @@ impl Diagnostic {
     }
 
     pub fn warning(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, span, message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, span, message)
+        }
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Diagnostic {
@@ -78,7 +81,10 @@ pub fn line_col(text: &str, offset: usize) -> LineCol {
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    LineCol { line, column: before[line_start..].chars().count() + 1 }
+    LineCol {
+        line,
+        column: before[line_start..].chars().count() + 1,
+    }
 }
 
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {
@@ -132,8 +138,10 @@ impl miette::Diagnostic for Report<'_> {
             (start, end - start)
         };
         let (start, len) = clamp(self.diag.span);
-        let mut labels =
-            vec![LabeledSpan::new_primary_with_span(self.diag.label.clone(), (start, len))];
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            self.diag.label.clone(),
+            (start, len),
+        )];
         for (span, label) in &self.diag.related {
             labels.push(LabeledSpan::new_with_span(Some(label.clone()), clamp(*span)));
         }
@@ -144,8 +152,14 @@ impl miette::Diagnostic for Report<'_> {
 /// Renders a diagnostic as people read it: the message, `file:line:col`, the source line with
 /// the span underlined and labelled, and the hint. `color` adds terminal colours.
 pub fn render(diag: &Diagnostic, file: &str, text: &str, color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
     let report = Report {
         diag,
         source: NamedSource::new(file, text.to_string()).with_language("policy"),

@@ -1,1 +1,72 @@
-fn main(){}
+//! The `rulebook` command line.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+mod cli;
+
+#[derive(Parser)]
+#[command(
+    name = "rulebook",
+    version,
+    about = "A declarative policy engine for sales organisations"
+)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check policy files and report every error and warning
+    Check {
+        /// Policy files to check
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Fail (exit 1) on warnings too
+        #[arg(long)]
+        deny_warnings: bool,
+        /// Output format for diagnostics
+        #[arg(long, value_enum, default_value = "text")]
+        format: OutputFormat,
+    },
+    /// Rewrite policy files in the canonical layout
+    Fmt {
+        /// Policy files to format; `-` reads standard input and writes standard output
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Change nothing; exit 1 if a file is not in the canonical layout
+        #[arg(long)]
+        check: bool,
+        /// Write the keywords in this language (names are kept)
+        #[arg(long, value_enum)]
+        lang: Option<cli::LangArg>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(err) => {
+            let code = if err.use_stderr() { 2 } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    let code = match args.command {
+        Command::Check {
+            files,
+            deny_warnings,
+            format,
+        } => cli::check(&files, deny_warnings, matches!(format, OutputFormat::Json)),
+        Command::Fmt { files, check, lang } => cli::fmt(&files, check, lang),
+    };
+    ExitCode::from(code)
+}

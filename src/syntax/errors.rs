@@ -10,9 +10,25 @@ use crate::syntax::ast::Span;
 
 /// Item keywords, in the order they are suggested.
 const ITEM_KEYWORDS: &[Kw] = &[
-    Kw::Policy, Kw::Calendar, Kw::Source, Kw::Roster, Kw::Target, Kw::Split, Kw::Allocate, Kw::Phase,
-    Kw::Prorate, Kw::Metric, Kw::Score, Kw::Grade, Kw::Commission, Kw::Draw, Kw::Bonus, Kw::Spif,
-    Kw::Promotion, Kw::Discipline, Kw::Test,
+    Kw::Policy,
+    Kw::Calendar,
+    Kw::Source,
+    Kw::Roster,
+    Kw::Target,
+    Kw::Split,
+    Kw::Allocate,
+    Kw::Phase,
+    Kw::Prorate,
+    Kw::Metric,
+    Kw::Score,
+    Kw::Grade,
+    Kw::Commission,
+    Kw::Draw,
+    Kw::Bonus,
+    Kw::Spif,
+    Kw::Promotion,
+    Kw::Discipline,
+    Kw::Test,
 ];
 
 pub(super) fn syntax_error(err: pest::error::Error<Rule>, chunk: &str, offset: usize, lang: Lang) -> Diagnostic {
@@ -22,12 +38,19 @@ pub(super) fn syntax_error(err: pest::error::Error<Rule>, chunk: &str, offset: u
     };
     let pos = pos.min(chunk.len());
     let found = found_at(chunk, pos);
-    let span = Span::new(offset + pos, offset + pos + found.len().max(1).min(chunk.len().saturating_sub(pos).max(1)));
+    let span = Span::new(
+        offset + pos,
+        offset + pos + found.len().max(1).min(chunk.len().saturating_sub(pos).max(1)),
+    );
 
     if let Some(open) = unterminated_string(chunk, pos) {
-        return Diagnostic::error("unterminated-string", Span::new(offset + open, offset + line_end(chunk, open)), "this string is not closed")
-            .label("string starts here")
-            .help("close the string with `\"` on the same line");
+        return Diagnostic::error(
+            "unterminated-string",
+            Span::new(offset + open, offset + line_end(chunk, open)),
+            "this string is not closed",
+        )
+        .label("string starts here")
+        .help("close the string with `\"` on the same line");
     }
 
     let positives = match &err.variant {
@@ -47,15 +70,22 @@ pub(super) fn syntax_error(err: pest::error::Error<Rule>, chunk: &str, offset: u
         push(describe(*rule, lang));
     }
     if at_item_start {
-        let names: Vec<String> = ITEM_KEYWORDS.iter().map(|k| format!("`{}`", k.spelling(lang))).collect();
+        let names: Vec<String> = ITEM_KEYWORDS
+            .iter()
+            .map(|k| format!("`{}`", k.spelling(lang)))
+            .collect();
         let spellings: Vec<&str> = ITEM_KEYWORDS.iter().map(|k| k.spelling(lang)).collect();
         let help = match crate::suggest::did_you_mean(found, spellings.iter().copied()) {
             Some(best) => format!("did you mean `{best}`?"),
             None => format!("an item starts with one of {}", join_or(&names)),
         };
-        return Diagnostic::error("syntax", span, format!("expected an item, found {}", describe_found(found)))
-            .label("not an item")
-            .help(help);
+        return Diagnostic::error(
+            "syntax",
+            span,
+            format!("expected an item, found {}", describe_found(found)),
+        )
+        .label("not an item")
+        .help(help);
     }
     let message = format!("expected {}, found {}", join_or(&expected), describe_found(found));
     let mut diag = Diagnostic::error("syntax", span, message).label("unexpected here");
@@ -68,9 +98,25 @@ pub(super) fn syntax_error(err: pest::error::Error<Rule>, chunk: &str, offset: u
 fn is_item_rule(rule: Rule) -> bool {
     matches!(
         rule,
-        Rule::item | Rule::header | Rule::calendar | Rule::source | Rule::roster | Rule::target | Rule::split | Rule::allocate
-            | Rule::phase | Rule::prorate | Rule::metric | Rule::score | Rule::grade | Rule::commission | Rule::draw
-            | Rule::bonus | Rule::promotion | Rule::discipline | Rule::test
+        Rule::item
+            | Rule::header
+            | Rule::calendar
+            | Rule::source
+            | Rule::roster
+            | Rule::target
+            | Rule::split
+            | Rule::allocate
+            | Rule::phase
+            | Rule::prorate
+            | Rule::metric
+            | Rule::score
+            | Rule::grade
+            | Rule::commission
+            | Rule::draw
+            | Rule::bonus
+            | Rule::promotion
+            | Rule::discipline
+            | Rule::test
     ) || rule_kw(rule).is_some_and(|k| ITEM_KEYWORDS.contains(&k))
 }
 
@@ -106,8 +152,14 @@ fn describe(rule: Rule, lang: Lang) -> String {
 }
 
 fn hint(positives: &[Rule], found: &str) -> Option<String> {
-    if positives.contains(&Rule::percent) && !found.is_empty() && found.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-        return Some(format!("write a share as a percentage, e.g. `{}%`", found.trim_end_matches(|c: char| !c.is_ascii_digit())));
+    if positives.contains(&Rule::percent)
+        && !found.is_empty()
+        && found.chars().next().is_some_and(|c| c.is_ascii_digit())
+    {
+        return Some(format!(
+            "write a share as a percentage, e.g. `{}%`",
+            found.trim_end_matches(|c: char| !c.is_ascii_digit())
+        ));
     }
     if positives.contains(&Rule::date) {
         return Some("write dates as YYYY-MM-DD, e.g. `2027-01-01`".into());
@@ -148,7 +200,11 @@ fn found_at(chunk: &str, pos: usize) -> &str {
 }
 
 fn describe_found(found: &str) -> String {
-    if found.is_empty() { "the end of the line".into() } else { format!("`{found}`") }
+    if found.is_empty() {
+        "the end of the line".into()
+    } else {
+        format!("`{found}`")
+    }
 }
 
 fn line_end(chunk: &str, from: usize) -> usize {

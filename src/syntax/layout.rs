@@ -41,9 +41,13 @@ pub fn split_items(text: &str) -> (Vec<Span>, Vec<Diagnostic>) {
         } else if current.is_none() && !trimmed.is_empty() && !trimmed.starts_with('#') {
             let start = offset + (content.len() - trimmed.len());
             diags.push(
-                Diagnostic::error("stray-indent", Span::new(start, offset + content.len()), "this line is indented but belongs to no item")
-                    .label("indented line")
-                    .help("an item starts in the first column; lines that continue it are indented below it"),
+                Diagnostic::error(
+                    "stray-indent",
+                    Span::new(start, offset + content.len()),
+                    "this line is indented but belongs to no item",
+                )
+                .label("indented line")
+                .help("an item starts in the first column; lines that continue it are indented below it"),
             );
         }
         offset += line.len();
@@ -141,7 +145,10 @@ mod tests {
         let (items, diags) = split_items(text);
         assert!(diags.is_empty());
         assert_eq!(items.len(), 2);
-        assert_eq!(&text[items[0].start..items[0].end], "policy \"x\"\n  version \"1\"\n\n# about calendar\n");
+        assert_eq!(
+            &text[items[0].start..items[0].end],
+            "policy \"x\"\n  version \"1\"\n\n# about calendar\n"
+        );
         assert_eq!(&text[items[1].start..items[1].end], "calendar\n  assess monthly\n");
     }
 
@@ -158,8 +165,22 @@ mod tests {
     fn hash_in_string_is_not_a_comment() {
         let c = comments("policy \"No. #1\"  # the first\n  # own line\n");
         assert_eq!(c.len(), 2);
-        assert_eq!(c[0], Comment { line: 0, text: "# the first".into(), own_line: false });
-        assert_eq!(c[1], Comment { line: 1, text: "# own line".into(), own_line: true });
+        assert_eq!(
+            c[0],
+            Comment {
+                line: 0,
+                text: "# the first".into(),
+                own_line: false
+            }
+        );
+        assert_eq!(
+            c[1],
+            Comment {
+                line: 1,
+                text: "# own line".into(),
+                own_line: true
+            }
+        );
     }
 
     #[test]

@@ -20,7 +20,11 @@ pub fn number_value(text: &str) -> Option<Decimal> {
     };
     let digits: String = body.chars().filter(|c| *c != ',').collect();
     let value = Decimal::from_str(&digits).ok()?.checked_mul(scale)?;
-    if percent { value.checked_div(Decimal::ONE_HUNDRED) } else { Some(value) }
+    if percent {
+        value.checked_div(Decimal::ONE_HUNDRED)
+    } else {
+        Some(value)
+    }
 }
 
 /// The value of a date token `YYYY-MM-DD`, if it names a real day.

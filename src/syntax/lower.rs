@@ -50,7 +50,11 @@ impl Lower {
 
     pub fn item(&self, pair: Pair<Rule>) -> Lowered<Item> {
         let span = self.span(&pair);
-        let inner = pair.clone().into_inner().find(|p| p.as_rule() != Rule::EOI).ok_or_else(|| self.unexpected(&pair))?;
+        let inner = pair
+            .clone()
+            .into_inner()
+            .find(|p| p.as_rule() != Rule::EOI)
+            .ok_or_else(|| self.unexpected(&pair))?;
         let kind = match inner.as_rule() {
             Rule::header => ItemKind::Header(self.header(inner)?),
             Rule::calendar => ItemKind::Calendar(self.calendar(inner)?),
@@ -84,46 +88,75 @@ impl Lower {
     // ---------- tokens ----------
 
     pub fn name(&self, pair: &Pair<Rule>) -> Name {
-        Name { text: pair.as_str().to_string(), span: self.span(pair) }
+        Name {
+            text: pair.as_str().to_string(),
+            span: self.span(pair),
+        }
     }
 
     fn str(&self, pair: &Pair<Rule>) -> Str {
-        Str { value: string_value(pair.as_str()), span: self.span(pair) }
+        Str {
+            value: string_value(pair.as_str()),
+            span: self.span(pair),
+        }
     }
 
     pub fn num(&self, pair: &Pair<Rule>) -> Lowered<Num> {
         let text = pair.as_str().to_string();
         let value = number_value(&text).ok_or_else(|| {
-            Diagnostic::error("number-too-large", self.span(pair), format!("the number `{text}` is too large"))
-                .label("too large")
-                .help("numbers may have at most 28 significant digits")
+            Diagnostic::error(
+                "number-too-large",
+                self.span(pair),
+                format!("the number `{text}` is too large"),
+            )
+            .label("too large")
+            .help("numbers may have at most 28 significant digits")
         })?;
-        Ok(Num { value, text, span: self.span(pair) })
+        Ok(Num {
+            value,
+            text,
+            span: self.span(pair),
+        })
     }
 
     pub fn date(&self, pair: &Pair<Rule>) -> Lowered<DateLit> {
         let value = date_value(pair.as_str()).ok_or_else(|| {
-            Diagnostic::error("bad-date", self.span(pair), format!("`{}` is not a date", pair.as_str()))
-                .label("no such day")
-                .help("write dates as YYYY-MM-DD with a real month and day, e.g. `2027-01-31`")
+            Diagnostic::error(
+                "bad-date",
+                self.span(pair),
+                format!("`{}` is not a date", pair.as_str()),
+            )
+            .label("no such day")
+            .help("write dates as YYYY-MM-DD with a real month and day, e.g. `2027-01-31`")
         })?;
-        Ok(DateLit { value, span: self.span(pair) })
+        Ok(DateLit {
+            value,
+            span: self.span(pair),
+        })
     }
 
     fn int(&self, pair: &Pair<Rule>) -> Lowered<u32> {
         pair.as_str().parse::<u32>().map_err(|_| {
-            Diagnostic::error("number-too-large", self.span(pair), format!("the count `{}` is too large", pair.as_str()))
-                .help("counts are whole numbers below 4,294,967,296")
+            Diagnostic::error(
+                "number-too-large",
+                self.span(pair),
+                format!("the count `{}` is too large", pair.as_str()),
+            )
+            .help("counts are whole numbers below 4,294,967,296")
         })
     }
 
     fn period(&self, pair: &Pair<Rule>) -> Lowered<PeriodKind> {
         let kw = pair.clone().into_inner().next().ok_or_else(|| self.unexpected(pair))?;
         Ok(match kw.as_rule() {
-            Rule::K_MONTHLY | Rule::K_MONTH | Rule::K_MONTHS | Rule::K_MONTHS_IN_A_ROW | Rule::K_IN_A_MONTH => PeriodKind::Month,
-            Rule::K_QUARTERLY | Rule::K_QUARTER | Rule::K_QUARTERS | Rule::K_QUARTERS_IN_A_ROW | Rule::K_IN_A_QUARTER => {
-                PeriodKind::Quarter
+            Rule::K_MONTHLY | Rule::K_MONTH | Rule::K_MONTHS | Rule::K_MONTHS_IN_A_ROW | Rule::K_IN_A_MONTH => {
+                PeriodKind::Month
             }
+            Rule::K_QUARTERLY
+            | Rule::K_QUARTER
+            | Rule::K_QUARTERS
+            | Rule::K_QUARTERS_IN_A_ROW
+            | Rule::K_IN_A_QUARTER => PeriodKind::Quarter,
             Rule::K_YEARLY | Rule::K_IN_A_YEAR => PeriodKind::Year,
             _ => return Err(self.unexpected(&kw)),
         })
@@ -132,10 +165,23 @@ impl Lower {
     fn month(&self, pair: &Pair<Rule>) -> Lowered<Month> {
         let kw = pair.clone().into_inner().next().ok_or_else(|| self.unexpected(pair))?;
         let months = [
-            Rule::K_JAN, Rule::K_FEB, Rule::K_MAR, Rule::K_APR, Rule::K_MAY, Rule::K_JUN,
-            Rule::K_JUL, Rule::K_AUG, Rule::K_SEP, Rule::K_OCT, Rule::K_NOV, Rule::K_DEC,
+            Rule::K_JAN,
+            Rule::K_FEB,
+            Rule::K_MAR,
+            Rule::K_APR,
+            Rule::K_MAY,
+            Rule::K_JUN,
+            Rule::K_JUL,
+            Rule::K_AUG,
+            Rule::K_SEP,
+            Rule::K_OCT,
+            Rule::K_NOV,
+            Rule::K_DEC,
         ];
-        let index = months.iter().position(|r| *r == kw.as_rule()).ok_or_else(|| self.unexpected(&kw))?;
+        let index = months
+            .iter()
+            .position(|r| *r == kw.as_rule())
+            .ok_or_else(|| self.unexpected(&kw))?;
         Ok(Month(index as u8 + 1))
     }
 
@@ -172,7 +218,10 @@ impl Lower {
                 }
                 Rule::approved_line => {
                     let on = self.date(&self.next_value(&mut parts, &line)?)?;
-                    HeaderLine::Approved { by: self.str(&value), on }
+                    HeaderLine::Approved {
+                        by: self.str(&value),
+                        on,
+                    }
                 }
                 _ => return Err(self.unexpected(&line)),
             });
@@ -187,11 +236,18 @@ impl Lower {
             let values: Vec<Pair<Rule>> = line.clone().into_inner().filter(|p| !is_keyword(p.as_rule())).collect();
             let first = values.first().ok_or_else(|| self.unexpected(&line))?;
             lines.push(match line.as_rule() {
-                Rule::fiscal_line => CalendarLine::FiscalYearStarts { month: self.month(first)?, span },
-                Rule::assess_line => CalendarLine::Assess { every: self.period(first)?, span },
-                Rule::review_line => {
-                    CalendarLine::Review { every: values.iter().map(|v| self.period(v)).collect::<Lowered<_>>()?, span }
-                }
+                Rule::fiscal_line => CalendarLine::FiscalYearStarts {
+                    month: self.month(first)?,
+                    span,
+                },
+                Rule::assess_line => CalendarLine::Assess {
+                    every: self.period(first)?,
+                    span,
+                },
+                Rule::review_line => CalendarLine::Review {
+                    every: values.iter().map(|v| self.period(v)).collect::<Lowered<_>>()?,
+                    span,
+                },
                 _ => return Err(self.unexpected(&line)),
             });
         }
@@ -229,9 +285,18 @@ impl Lower {
                 };
                 mods.push((kind, self.span(&m)));
             }
-            fields.push(Field { name: fname, ty, mods, span });
+            fields.push(Field {
+                name: fname,
+                ty,
+                mods,
+                span,
+            });
         }
-        Ok(Source { is_roster, name, fields })
+        Ok(Source {
+            is_roster,
+            name,
+            fields,
+        })
     }
 
     fn target(&self, pair: Pair<Rule>) -> Lowered<Target> {
@@ -246,9 +311,19 @@ impl Lower {
             let date = self.date(&self.next_value(&mut parts, &line)?)?;
             let amount = self.num(&self.next_value(&mut parts, &line)?)?;
             let reason = self.str(&self.next_value(&mut parts, &line)?);
-            revisions.push(Revision { date, amount, reason, span });
+            revisions.push(Revision {
+                date,
+                amount,
+                reason,
+                span,
+            });
         }
-        Ok(Target { name, amount, per, revisions })
+        Ok(Target {
+            name,
+            amount,
+            per,
+            revisions,
+        })
     }
 
     fn entries(&self, pair: Pair<Rule>) -> Lowered<(Name, Name, Vec<Entry>)> {
@@ -260,9 +335,16 @@ impl Lower {
             let span = self.span(&entry);
             let mut parts = entry.clone().into_inner();
             let key_pair = self.next(&mut parts, &entry)?;
-            let key_inner = key_pair.clone().into_inner().next().ok_or_else(|| self.unexpected(&key_pair))?;
+            let key_inner = key_pair
+                .clone()
+                .into_inner()
+                .next()
+                .ok_or_else(|| self.unexpected(&key_pair))?;
             let key = match key_inner.as_rule() {
-                Rule::string => Name { text: string_value(key_inner.as_str()), span: self.span(&key_inner) },
+                Rule::string => Name {
+                    text: string_value(key_inner.as_str()),
+                    span: self.span(&key_inner),
+                },
                 _ => self.name(&key_inner),
             };
             let amount = self.num(&self.next(&mut parts, &entry)?)?;
@@ -302,7 +384,11 @@ impl Lower {
     }
 
     fn prorate(&self, pair: Pair<Rule>) -> Prorate {
-        if pair.into_inner().any(|p| p.as_rule() == Rule::K_NO_PRORATION) { Prorate::None } else { Prorate::DaysEmployed }
+        if pair.into_inner().any(|p| p.as_rule() == Rule::K_NO_PRORATION) {
+            Prorate::None
+        } else {
+            Prorate::DaysEmployed
+        }
     }
 
     fn metric(&self, pair: Pair<Rule>) -> Lowered<Metric> {
@@ -315,11 +401,17 @@ impl Lower {
     fn gate(&self, line: Pair<Rule>) -> Lowered<Gate> {
         let span = self.span(&line);
         let mut parts = line.clone().into_inner();
-        Ok(Gate { cond: self.expr(self.next_value(&mut parts, &line)?)?, span })
+        Ok(Gate {
+            cond: self.expr(self.next_value(&mut parts, &line)?)?,
+            span,
+        })
     }
 
     fn score(&self, pair: Pair<Rule>) -> Lowered<Score> {
-        let mut score = Score { indicators: Vec::new(), gates: Vec::new() };
+        let mut score = Score {
+            indicators: Vec::new(),
+            gates: Vec::new(),
+        };
         for line in pair.into_inner().filter(|p| !is_keyword(p.as_rule())) {
             match line.as_rule() {
                 Rule::gate_line => score.gates.push(self.gate(line)?),
@@ -328,7 +420,13 @@ impl Lower {
                     let mut parts = line.clone().into_inner();
                     let expr = self.expr(self.next(&mut parts, &line)?)?;
                     let weight = self.num(&self.next_value(&mut parts, &line)?)?;
-                    let mut indicator = Indicator { expr, weight, cap: None, floor: None, span };
+                    let mut indicator = Indicator {
+                        expr,
+                        weight,
+                        cap: None,
+                        floor: None,
+                        span,
+                    };
                     for clause in parts {
                         let mut c = clause.clone().into_inner();
                         let value = self.num(&self.next_value(&mut c, &clause)?)?;
@@ -367,11 +465,17 @@ impl Lower {
     }
 
     fn commission(&self, pair: Pair<Rule>) -> Lowered<Commission> {
-        let mut inner = pair.clone().into_inner().filter(|p| !is_keyword(p.as_rule())).peekable();
+        let mut inner = pair
+            .clone()
+            .into_inner()
+            .filter(|p| !is_keyword(p.as_rule()))
+            .peekable();
         let name = self.name(&inner.next().ok_or_else(|| self.unexpected(&pair))?);
         let base = self.expr(inner.next().ok_or_else(|| self.unexpected(&pair))?)?;
         let by = match inner.peek() {
-            Some(p) if p.as_rule() == Rule::expr => Some(self.expr(inner.next().ok_or_else(|| self.unexpected(&pair))?)?),
+            Some(p) if p.as_rule() == Rule::expr => {
+                Some(self.expr(inner.next().ok_or_else(|| self.unexpected(&pair))?)?)
+            }
             _ => None,
         };
         let mode_pair = inner.next().ok_or_else(|| self.unexpected(&pair))?;
@@ -382,7 +486,9 @@ impl Lower {
             _ => return Err(self.unexpected(&mode_pair)),
         };
         let per = match inner.peek() {
-            Some(p) if p.as_rule() == Rule::adverb => Some(self.period(&inner.next().ok_or_else(|| self.unexpected(&pair))?)?),
+            Some(p) if p.as_rule() == Rule::adverb => {
+                Some(self.period(&inner.next().ok_or_else(|| self.unexpected(&pair))?)?)
+            }
             _ => None,
         };
         let mut c = Commission {
@@ -408,7 +514,11 @@ impl Lower {
                     let amount = self.num(&parts.next().ok_or_else(|| self.unexpected(&line))?)?;
                     let per = self.period(&parts.next().ok_or_else(|| self.unexpected(&line))?)?;
                     let limit = Limit { amount, per, span };
-                    if line.as_rule() == Rule::cap_line { c.caps.push(limit) } else { c.minimums.push(limit) }
+                    if line.as_rule() == Rule::cap_line {
+                        c.caps.push(limit)
+                    } else {
+                        c.minimums.push(limit)
+                    }
                 }
                 Rule::gate_line => c.gates.push(self.gate(line)?),
                 Rule::ytd_line => c.year_to_date = Some(span),
@@ -440,7 +550,13 @@ impl Lower {
         let mut pays = pay_pair.clone().into_inner().filter(|p| p.as_rule() == Rule::bound);
         let pay = self.bound(&pays.next().ok_or_else(|| self.unexpected(&pay_pair))?)?;
         let pay_to = pays.next().map(|b| self.bound(&b)).transpose()?;
-        Ok(Tier { from, to, pay, pay_to, span })
+        Ok(Tier {
+            from,
+            to,
+            pay,
+            pay_to,
+            span,
+        })
     }
 
     fn bound(&self, pair: &Pair<Rule>) -> Lowered<Num> {
@@ -457,7 +573,13 @@ impl Lower {
         let against = self.name(&take()?);
         let recovery = take()?;
         let recoverable = recovery.into_inner().any(|p| p.as_rule() == Rule::K_RECOVERABLE);
-        Ok(Draw { name, amount, per, against, recoverable })
+        Ok(Draw {
+            name,
+            amount,
+            per,
+            against,
+            recoverable,
+        })
     }
 
     fn bonus(&self, pair: Pair<Rule>) -> Lowered<Bonus> {
@@ -467,7 +589,13 @@ impl Lower {
         let amount = self.expr(inner.next().ok_or_else(|| self.unexpected(&pair))?)?;
         let per = self.period(&inner.next().ok_or_else(|| self.unexpected(&pair))?)?;
         let cond = inner.next().map(|p| self.expr(p)).transpose()?;
-        Ok(Bonus { spif, name, amount, per, cond })
+        Ok(Bonus {
+            spif,
+            name,
+            amount,
+            per,
+            cond,
+        })
     }
 
     fn promotion(&self, pair: Pair<Rule>) -> Lowered<Promotion> {
@@ -482,7 +610,11 @@ impl Lower {
         let mut measures = Vec::new();
         for line in pair.into_inner().filter(|p| p.as_rule() == Rule::measure_line) {
             let span = self.span(&line);
-            let mut parts = line.clone().into_inner().filter(|p| !is_keyword(p.as_rule())).peekable();
+            let mut parts = line
+                .clone()
+                .into_inner()
+                .filter(|p| !is_keyword(p.as_rule()))
+                .peekable();
             let name = self.name(&parts.next().ok_or_else(|| self.unexpected(&line))?);
             let deduct = match parts.peek() {
                 Some(p) if p.as_rule() == Rule::deduct_clause => {
@@ -499,7 +631,10 @@ impl Lower {
             let window = match w.as_rule() {
                 Rule::window_in => Window::In(self.period(&w)?, wspan),
                 Rule::window_row | Rule::window_times => {
-                    let count_pair = kws.iter().find(|p| p.as_rule() == Rule::int).ok_or_else(|| self.unexpected(&w))?;
+                    let count_pair = kws
+                        .iter()
+                        .find(|p| p.as_rule() == Rule::int)
+                        .ok_or_else(|| self.unexpected(&w))?;
                     let count = self.int(count_pair)?;
                     let unit = kws.last().ok_or_else(|| self.unexpected(&w))?;
                     let per = match unit.as_rule() {
@@ -509,14 +644,28 @@ impl Lower {
                         _ => return Err(self.unexpected(unit)),
                     };
                     if w.as_rule() == Rule::window_row {
-                        Window::InARow { count, per, span: wspan }
+                        Window::InARow {
+                            count,
+                            per,
+                            span: wspan,
+                        }
                     } else {
-                        Window::Times { count, within: per, span: wspan }
+                        Window::Times {
+                            count,
+                            within: per,
+                            span: wspan,
+                        }
                     }
                 }
                 _ => return Err(self.unexpected(&w)),
             };
-            measures.push(Measure { name, deduct, cond, window, span });
+            measures.push(Measure {
+                name,
+                deduct,
+                cond,
+                window,
+                span,
+            });
         }
         Ok(Discipline { measures })
     }
@@ -524,7 +673,11 @@ impl Lower {
     fn test(&self, pair: Pair<Rule>) -> Lowered<Test> {
         let mut inner = pair.clone().into_inner();
         let name = self.str(&self.next_value(&mut inner, &pair)?);
-        let mut test = Test { name, givens: Vec::new(), expects: Vec::new() };
+        let mut test = Test {
+            name,
+            givens: Vec::new(),
+            expects: Vec::new(),
+        };
         for line in inner {
             match line.as_rule() {
                 Rule::given_line => {
@@ -532,7 +685,11 @@ impl Lower {
                         let span = self.span(&g);
                         let mut parts = g.clone().into_inner();
                         let name_pair = self.next(&mut parts, &g)?;
-                        let target = name_pair.clone().into_inner().next().ok_or_else(|| self.unexpected(&name_pair))?;
+                        let target = name_pair
+                            .clone()
+                            .into_inner()
+                            .next()
+                            .ok_or_else(|| self.unexpected(&name_pair))?;
                         let name = match target.as_rule() {
                             Rule::K_TARGET => None,
                             _ => Some(self.path(&target)?),
@@ -574,15 +731,28 @@ impl Lower {
             .map_prefix(|op, rhs| {
                 let rhs = rhs?;
                 let span = self.span(&op).to(rhs.span);
-                let op = if op.as_rule() == Rule::op_not { UnaryOp::Not } else { UnaryOp::Neg };
-                Ok(Expr { kind: ExprKind::Unary(op, Box::new(rhs)), span })
+                let op = if op.as_rule() == Rule::op_not {
+                    UnaryOp::Not
+                } else {
+                    UnaryOp::Neg
+                };
+                Ok(Expr {
+                    kind: ExprKind::Unary(op, Box::new(rhs)),
+                    span,
+                })
             })
             .map_postfix(|lhs, op| {
                 let lhs = lhs?;
                 let span = lhs.span.to(self.span(&op));
                 let mut parts = op.clone().into_inner();
                 let by = self.name(&self.next_value(&mut parts, &op)?);
-                Ok(Expr { kind: ExprKind::Across { expr: Box::new(lhs), by }, span })
+                Ok(Expr {
+                    kind: ExprKind::Across {
+                        expr: Box::new(lhs),
+                        by,
+                    },
+                    span,
+                })
             })
             .map_infix(|lhs, op, rhs| {
                 let (lhs, rhs) = (lhs?, rhs?);
@@ -602,7 +772,10 @@ impl Lower {
                     Rule::op_div => BinaryOp::Div,
                     _ => return Err(self.unexpected(&op)),
                 };
-                Ok(Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span })
+                Ok(Expr {
+                    kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                    span,
+                })
             })
             .parse(pair.into_inner())
     }
@@ -636,19 +809,37 @@ impl Lower {
                     _ => return Err(self.unexpected(&func_pair)),
                 };
                 let arg_pair = parts.next().ok_or_else(|| self.unexpected(&pair))?;
-                let arg_inner = arg_pair.clone().into_inner().next().ok_or_else(|| self.unexpected(&arg_pair))?;
+                let arg_inner = arg_pair
+                    .clone()
+                    .into_inner()
+                    .next()
+                    .ok_or_else(|| self.unexpected(&arg_pair))?;
                 let arg = self.primary(arg_inner)?;
                 let filter = parts.next().map(|p| self.expr(p)).transpose()?;
-                ExprKind::Aggregate { func, arg: Box::new(arg), filter: filter.map(Box::new) }
+                ExprKind::Aggregate {
+                    func,
+                    arg: Box::new(arg),
+                    filter: filter.map(Box::new),
+                }
             }
             Rule::at_least => {
                 let mut parts = pair.clone().into_inner();
-                let count_pair = parts.find(|p| p.as_rule() == Rule::int).ok_or_else(|| self.unexpected(&pair))?;
+                let count_pair = parts
+                    .find(|p| p.as_rule() == Rule::int)
+                    .ok_or_else(|| self.unexpected(&pair))?;
                 let count = self.int(&count_pair)?;
                 let unit = self.next(&mut parts, &pair)?;
-                let per = if unit.as_rule() == Rule::K_QUARTERS { PeriodKind::Quarter } else { PeriodKind::Month };
+                let per = if unit.as_rule() == Rule::K_QUARTERS {
+                    PeriodKind::Quarter
+                } else {
+                    PeriodKind::Month
+                };
                 let cond = self.expr(self.next_value(&mut parts, &pair)?)?;
-                ExprKind::AtLeast { count, per, cond: Box::new(cond) }
+                ExprKind::AtLeast {
+                    count,
+                    per,
+                    cond: Box::new(cond),
+                }
             }
             Rule::projected => {
                 let mut parts = pair.clone().into_inner();

@@ -33,10 +33,21 @@ pub fn parse(text: &str) -> Parsed {
     let mut items = Vec::new();
     if text.len() > layout::MAX_FILE_BYTES {
         diagnostics.push(
-            Diagnostic::error("file-too-large", Span::new(0, 0), format!("the policy file is too large ({} bytes)", text.len()))
-                .help(format!("a policy file may have at most {} bytes; split the policy or remove generated content", layout::MAX_FILE_BYTES)),
+            Diagnostic::error(
+                "file-too-large",
+                Span::new(0, 0),
+                format!("the policy file is too large ({} bytes)", text.len()),
+            )
+            .help(format!(
+                "a policy file may have at most {} bytes; split the policy or remove generated content",
+                layout::MAX_FILE_BYTES
+            )),
         );
-        return Parsed { policy: Policy { items }, lang, diagnostics };
+        return Parsed {
+            policy: Policy { items },
+            lang,
+            diagnostics,
+        };
     }
     let (chunks, layout_diags) = layout::split_items(text);
     diagnostics.extend(layout_diags);
@@ -45,9 +56,16 @@ pub fn parse(text: &str) -> Parsed {
         let (depth, at) = layout::nesting_depth(source);
         if depth > layout::MAX_NESTING {
             diagnostics.push(
-                Diagnostic::error("too-deep", Span::new(chunk.start + at, chunk.start + at + 1), format!("parentheses are nested {depth} deep"))
-                    .label("too deeply nested")
-                    .help(format!("at most {} levels of parentheses are allowed; name parts of the expression as metrics", layout::MAX_NESTING)),
+                Diagnostic::error(
+                    "too-deep",
+                    Span::new(chunk.start + at, chunk.start + at + 1),
+                    format!("parentheses are nested {depth} deep"),
+                )
+                .label("too deeply nested")
+                .help(format!(
+                    "at most {} levels of parentheses are allowed; name parts of the expression as metrics",
+                    layout::MAX_NESTING
+                )),
             );
             continue;
         }
@@ -59,13 +77,21 @@ pub fn parse(text: &str) -> Parsed {
                         Ok(item) => items.push(item),
                         Err(d) => diagnostics.push(d),
                     },
-                    None => diagnostics.push(Diagnostic::error("internal-error", chunk, "internal error: empty parse")),
+                    None => diagnostics.push(Diagnostic::error(
+                        "internal-error",
+                        chunk,
+                        "internal error: empty parse",
+                    )),
                 }
             }
             Err(err) => diagnostics.push(errors::syntax_error(err, source, chunk.start, lang)),
         }
     }
-    Parsed { policy: Policy { items }, lang, diagnostics }
+    Parsed {
+        policy: Policy { items },
+        lang,
+        diagnostics,
+    }
 }
 
 /// The keyword language of a file: that of its first item's first word.

@@ -1,0 +1,154 @@
+//! The commands behind the command line: reading files, printing diagnostics, exit codes.
+//! Exit codes: 0 success, 1 the files have errors (or are not formatted), 2 usage or I/O trouble.
+
+use std::io::{IsTerminal, Read, Write};
+
+use clap::ValueEnum;
+
+use rulebook::check::check_source;
+use rulebook::diagnostic::{JsonDiagnostic, Severity, render};
+use rulebook::format::{FormatError, format_source};
+use rulebook::syntax::keywords::Lang;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    En,
+    Zh,
+}
+
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::En => Lang::En,
+            LangArg::Zh => Lang::Zh,
+        }
+    }
+}
+
+/// Reads a policy file as UTF-8, or says why it cannot.
+pub fn read_policy(path: &str) -> Result<String, String> {
+    let bytes = if path == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("error: cannot read standard input: {e}"))?;
+        buf
+    } else {
+        std::fs::read(path).map_err(|e| format!("error: cannot read `{path}`: {e}"))?
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "error: `{path}` is not valid UTF-8 (invalid byte at offset {})\n  help: policy files are UTF-8 text; re-save the file as UTF-8",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+pub fn check(files: &[String], deny_warnings: bool, json: bool) -> u8 {
+    let color = std::io::stderr().is_terminal();
+    let mut errors = 0usize;
+    let mut warnings = 0usize;
+    let mut json_out = Vec::new();
+    let mut trouble = false;
+    for file in files {
+        let text = match read_policy(file) {
+            Ok(t) => t,
+            Err(msg) => {
+                eprintln!("{msg}");
+                trouble = true;
+                continue;
+            }
+        };
+        let checked = check_source(&text);
+        for diag in &checked.diagnostics {
+            match diag.severity {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+            }
+            if json {
+                json_out.push(serde_json::to_value(JsonDiagnostic::new(diag, file, &text)).unwrap_or_default());
+            } else {
+                eprint!("{}", render(diag, file, &text, color));
+            }
+        }
+    }
+    if json {
+        let doc = serde_json::json!({ "errors": errors, "warnings": warnings, "diagnostics": json_out });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else if errors + warnings > 0 {
+        eprintln!("{errors} error(s), {warnings} warning(s)");
+    }
+    if trouble {
+        2
+    } else if errors > 0 || (deny_warnings && warnings > 0) {
+        1
+    } else {
+        0
+    }
+}
+
+pub fn fmt(files: &[String], check_only: bool, lang: Option<LangArg>) -> u8 {
+    let color = std::io::stderr().is_terminal();
+    let mut status = 0u8;
+    for file in files {
+        let text = match read_policy(file) {
+            Ok(t) => t,
+            Err(msg) => {
+                eprintln!("{msg}");
+                status = 2;
+                continue;
+            }
+        };
+        match format_source(&text, lang.map(Lang::from)) {
+            Ok(formatted) => {
+                if file == "-" {
+                    if !check_only {
+                        print!("{formatted}");
+                    } else if formatted != text {
+                        status = status.max(1);
+                    }
+                } else if formatted != text {
+                    if check_only {
+                        eprintln!("{file}: not in the canonical layout");
+                        status = status.max(1);
+                    } else if let Err(e) = write_atomically(file, &formatted) {
+                        eprintln!("error: cannot write `{file}`: {e}");
+                        status = 2;
+                    }
+                }
+            }
+            Err(FormatError::Invalid(diags)) => {
+                for d in &diags {
+                    eprint!("{}", render(d, file, &text, color));
+                }
+                eprintln!("{file}: not formatted, because it has errors");
+                status = status.max(1);
+            }
+            Err(FormatError::Unsafe(why)) => {
+                eprintln!("error: refusing to format `{file}`: {why}");
+                status = 2;
+            }
+        }
+    }
+    status
+}
+
+/// Writes through a temporary file in the same directory and renames it over the target,
+/// so a crash never leaves a half-written policy.
+fn write_atomically(path: &str, text: &str) -> std::io::Result<()> {
+    let target = std::path::Path::new(path);
+    let dir = target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.rulebook-tmp",
+        target.file_name().and_then(|n| n.to_str()).unwrap_or("policy")
+    ));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, target)
+}
