@@ -9,6 +9,7 @@ use crate::syntax::ast::*;
 
 pub fn warn(policy: &Policy, model: &Model, diags: &mut Vec<Diagnostic>) {
     let _ = model;
+    diags.reserve(0);
     for item in &policy.items {
         if let ItemKind::Commission(c) = &item.kind {
             cliffs(c, diags);

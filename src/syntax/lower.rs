@@ -12,7 +12,7 @@ use super::literals::{date_value, number_value, string_value};
 use super::parser::Rule;
 use crate::diagnostic::Diagnostic;
 
-pub(super) type Lowered<T> = Result<T, Diagnostic>;
+pub(super) type Lowered<T> = Result<T, Box<Diagnostic>>;
 
 /// Lowers the parse tree of one item whose text starts at byte `offset` of the file.
 pub(super) struct Lower {
@@ -25,13 +25,15 @@ impl Lower {
         Span::new(self.offset + s.start(), self.offset + s.end())
     }
 
-    fn unexpected(&self, pair: &Pair<Rule>) -> Diagnostic {
-        Diagnostic::error(
-            "internal-error",
-            self.span(pair),
-            format!("internal error: unexpected syntax `{:?}` here", pair.as_rule()),
+    fn unexpected(&self, pair: &Pair<Rule>) -> Box<Diagnostic> {
+        Box::new(
+            Diagnostic::error(
+                "internal-error",
+                self.span(pair),
+                format!("internal error: unexpected syntax `{:?}` here", pair.as_rule()),
+            )
+            .help("this is a defect in rulebook; please report it with the policy file"),
         )
-        .help("this is a defect in rulebook; please report it with the policy file")
     }
 
     fn next<'i>(&self, pairs: &mut Pairs<'i, Rule>, parent: &Pair<'i, Rule>) -> Lowered<Pair<'i, Rule>> {
@@ -104,13 +106,15 @@ impl Lower {
     pub fn num(&self, pair: &Pair<Rule>) -> Lowered<Num> {
         let text = pair.as_str().to_string();
         let value = number_value(&text).ok_or_else(|| {
-            Diagnostic::error(
-                "number-too-large",
-                self.span(pair),
-                format!("the number `{text}` is too large"),
+            Box::new(
+                Diagnostic::error(
+                    "number-too-large",
+                    self.span(pair),
+                    format!("the number `{text}` is too large"),
+                )
+                .label("too large")
+                .help("numbers may have at most 28 significant digits"),
             )
-            .label("too large")
-            .help("numbers may have at most 28 significant digits")
         })?;
         Ok(Num {
             value,
@@ -121,13 +125,15 @@ impl Lower {
 
     pub fn date(&self, pair: &Pair<Rule>) -> Lowered<DateLit> {
         let value = date_value(pair.as_str()).ok_or_else(|| {
-            Diagnostic::error(
-                "bad-date",
-                self.span(pair),
-                format!("`{}` is not a date", pair.as_str()),
+            Box::new(
+                Diagnostic::error(
+                    "bad-date",
+                    self.span(pair),
+                    format!("`{}` is not a date", pair.as_str()),
+                )
+                .label("no such day")
+                .help("write dates as YYYY-MM-DD with a real month and day, e.g. `2027-01-31`"),
             )
-            .label("no such day")
-            .help("write dates as YYYY-MM-DD with a real month and day, e.g. `2027-01-31`")
         })?;
         Ok(DateLit {
             value,
@@ -137,12 +143,14 @@ impl Lower {
 
     fn int(&self, pair: &Pair<Rule>) -> Lowered<u32> {
         pair.as_str().parse::<u32>().map_err(|_| {
-            Diagnostic::error(
-                "number-too-large",
-                self.span(pair),
-                format!("the count `{}` is too large", pair.as_str()),
+            Box::new(
+                Diagnostic::error(
+                    "number-too-large",
+                    self.span(pair),
+                    format!("the count `{}` is too large", pair.as_str()),
+                )
+                .help("counts are whole numbers below 4,294,967,296"),
             )
-            .help("counts are whole numbers below 4,294,967,296")
         })
     }
 

@@ -75,7 +75,7 @@ pub fn parse(text: &str) -> Parsed {
                 match pairs.next() {
                     Some(pair) => match lower.item(pair) {
                         Ok(item) => items.push(item),
-                        Err(d) => diagnostics.push(d),
+                        Err(d) => diagnostics.push(*d),
                     },
                     None => diagnostics.push(Diagnostic::error(
                         "internal-error",
