@@ -5,7 +5,7 @@
 //! separates things, comments stay where they were. The formatter re-parses what it wrote
 //! and refuses to hand it back if the syntax tree or the comments changed.
 
-mod expr;
+pub(crate) mod expr;
 mod items;
 mod printer;
 
