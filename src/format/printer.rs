@@ -8,10 +8,9 @@ pub struct Printer<'a> {
     /// Byte offset of the start of each source line.
     line_starts: Vec<usize>,
     comments: &'a [Comment],
-    next_comment: usize,
+    /// Which comments have been printed.
+    used: Vec<bool>,
     out: String,
-    /// The last source line already accounted for.
-    last_line: Option<usize>,
 }
 
 impl<'a> Printer<'a> {
@@ -22,9 +21,8 @@ impl<'a> Printer<'a> {
             source,
             line_starts,
             comments,
-            next_comment: 0,
+            used: vec![false; comments.len()],
             out: String::new(),
-            last_line: None,
         }
     }
 
@@ -45,28 +43,22 @@ impl<'a> Printer<'a> {
         }
     }
 
-    /// Own-line comments that stand before source line `line`.
+    /// Comments not yet printed that stand before source line `line`, each on its own line.
     fn comments_before(&mut self, line: usize, indent: &str) {
-        while let Some(c) = self.comments.get(self.next_comment) {
-            if c.line >= line || !c.own_line {
-                if !c.own_line && c.line < line {
-                    // A trailing comment on a line no code was printed for: keep it on its own.
-                    self.blank_before(c.line);
-                    self.out.push_str(indent);
-                    self.out.push_str(&c.text);
-                    self.out.push('\n');
-                    self.next_comment += 1;
-                    continue;
-                }
-                break;
+        for i in 0..self.comments.len() {
+            let c = &self.comments[i];
+            if self.used[i] || c.line >= line {
+                continue;
             }
+            self.used[i] = true;
             self.blank_before(c.line);
-            let source_indented = self.comment_indented(c);
-            self.out.push_str(if source_indented { indent } else { "" });
+            // A comment keeps whether it was indented; a trailing comment on a line no code was
+            // printed for becomes an indented comment of its own.
+            if !c.own_line || self.comment_indented(c) {
+                self.out.push_str(indent);
+            }
             self.out.push_str(&c.text);
             self.out.push('\n');
-            self.last_line = Some(c.line);
-            self.next_comment += 1;
         }
     }
 
@@ -75,7 +67,8 @@ impl<'a> Printer<'a> {
         self.source[start..].starts_with([' ', '\t', '\u{3000}'])
     }
 
-    /// Emits one line of code written for the source range `span`.
+    /// Emits one line of code written for the source range `span`, with the comments that
+    /// trailed those source lines.
     pub fn line(&mut self, indent: &str, text: &str, span: Span) {
         let first = self.line_of(span.start);
         let last = self.line_of(span.end.saturating_sub(1).max(span.start));
@@ -84,12 +77,11 @@ impl<'a> Printer<'a> {
         self.out.push_str(indent);
         self.out.push_str(text);
         let mut trailing = Vec::new();
-        while let Some(c) = self.comments.get(self.next_comment) {
-            if c.line > last {
-                break;
+        for (i, c) in self.comments.iter().enumerate() {
+            if !self.used[i] && !c.own_line && (first..=last).contains(&c.line) {
+                self.used[i] = true;
+                trailing.push(c.text.as_str());
             }
-            trailing.push(c.text.clone());
-            self.next_comment += 1;
         }
         if !trailing.is_empty() {
             self.out.push_str("  ");
@@ -98,7 +90,6 @@ impl<'a> Printer<'a> {
         let trimmed_len = self.out.trim_end_matches(' ').len();
         self.out.truncate(trimmed_len);
         self.out.push('\n');
-        self.last_line = Some(last);
     }
 
     pub fn finish(mut self) -> String {
