@@ -5,6 +5,8 @@
 
 pub mod check;
 pub mod diagnostic;
+pub mod eval;
 pub mod format;
+pub mod money;
 pub mod suggest;
 pub mod syntax;

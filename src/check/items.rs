@@ -26,7 +26,7 @@ pub fn check_items(policy: &Policy, cx: &mut Typer, diags: &mut Vec<Diagnostic>)
             ItemKind::Target(t) => target(t, diags),
             ItemKind::Split(s) => {
                 level(&s.parent, &levels, diags);
-                roster_dimension(cx, &s.by, diags);
+                dimension(cx, &s.by, diags);
                 entries(&s.shares, "share", diags);
                 adds_up_to_100(
                     s.shares.iter().map(|e| (&e.amount, e.span)),
@@ -38,10 +38,7 @@ pub fn check_items(policy: &Policy, cx: &mut Typer, diags: &mut Vec<Diagnostic>)
             }
             ItemKind::Allocate(a) => {
                 level(&a.parent, &levels, diags);
-                let is_id = cx.model.roster.as_ref().and_then(|r| cx.model.sources.get(r)).is_some();
-                if is_id {
-                    roster_dimension(cx, &a.by, diags);
-                }
+                dimension(cx, &a.by, diags);
                 entries(&a.weights, "weight", diags);
             }
             ItemKind::Phase(p) => phase(p, item.span, cx, diags),
@@ -176,37 +173,43 @@ fn level(parent: &Name, levels: &[String], diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn roster_dimension(cx: &mut Typer, by: &Name, diags: &mut Vec<Diagnostic>) {
+/// A dimension to split by: a field of the roster (region, channel, level…) or a text field
+/// of a record source (product, customer segment…).
+fn dimension(cx: &mut Typer, by: &Name, diags: &mut Vec<Diagnostic>) {
     let model = cx.model;
-    let Some(roster) = model.roster.as_ref().and_then(|r| model.sources.get(r)) else {
-        diags.push(
-            Diagnostic::error(
-                "unknown-name",
-                by.span,
-                format!("cannot split by `{}`: the policy has no roster", by.text),
-            )
-            .help("declare the salespeople and their attributes in a `roster` section"),
-        );
+    let is_dimension = model.sources.values().any(|s| {
+        s.fields
+            .get(&by.text)
+            .is_some_and(|f| s.is_roster || f.ty == FieldType::Text)
+    });
+    if is_dimension {
         return;
-    };
-    if !roster.fields.contains_key(&by.text) {
-        let help = match did_you_mean(&by.text, roster.fields.keys().map(String::as_str)) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => format!(
-                "split by a field of the roster: {}",
-                list(&roster.fields.keys().cloned().collect::<Vec<_>>())
-            ),
-        };
-        diags.push(
-            Diagnostic::error(
-                "unknown-name",
-                by.span,
-                format!("the roster has no field `{}`", by.text),
-            )
-            .label("not a roster field")
-            .help(help),
-        );
     }
+    let mut candidates: Vec<String> = Vec::new();
+    for s in model.sources.values() {
+        for (name, f) in &s.fields {
+            if (s.is_roster || f.ty == FieldType::Text) && !candidates.contains(name) {
+                candidates.push(name.clone());
+            }
+        }
+    }
+    let help = match did_you_mean(&by.text, candidates.iter().map(String::as_str)) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None if candidates.is_empty() => "declare the salespeople and their attributes in a `roster` section".into(),
+        None => format!(
+            "split by a field of the roster or a text field of a source: {}",
+            list(&candidates)
+        ),
+    };
+    diags.push(
+        Diagnostic::error(
+            "unknown-name",
+            by.span,
+            format!("no roster or source field `{}` to split by", by.text),
+        )
+        .label("not a field")
+        .help(help),
+    );
 }
 
 fn entries(entries: &[Entry], what: &str, diags: &mut Vec<Diagnostic>) {

@@ -1,0 +1,6 @@
+//! The evaluator's exact building blocks: commission tiers, allocation by weights, and the
+//! fiscal calendar. They do no I/O and never use floating point.
+
+pub mod allocate;
+pub mod calendar;
+pub mod tiers;
