@@ -6,7 +6,8 @@ use std::io::{IsTerminal, Read, Write};
 use clap::ValueEnum;
 
 use rulebook::check::check_source;
-use rulebook::diagnostic::{JsonDiagnostic, Severity, render};
+use rulebook::diagnostic::{Diagnostic, JsonDiagnostic, Severity, render};
+use rulebook::eval::policy_tests::run_tests;
 use rulebook::format::{FormatError, format_source};
 use rulebook::syntax::keywords::Lang;
 
@@ -131,6 +132,47 @@ pub fn fmt(files: &[String], check_only: bool, lang: Option<LangArg>) -> u8 {
         }
     }
     status
+}
+
+pub fn test(files: &[String]) -> u8 {
+    let color = std::io::stderr().is_terminal();
+    let (mut passed, mut failed) = (0usize, 0usize);
+    let mut status = 0u8;
+    for file in files {
+        let text = match read_policy(file) {
+            Ok(t) => t,
+            Err(msg) => {
+                eprintln!("{msg}");
+                status = 2;
+                continue;
+            }
+        };
+        let checked = check_source(&text);
+        if checked.has_errors() {
+            for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
+                eprint!("{}", render(d, file, &text, color));
+            }
+            eprintln!("{file}: tests not run, because the policy has errors");
+            status = status.max(1);
+            continue;
+        }
+        for outcome in run_tests(&checked.parsed.policy, &checked.model) {
+            if outcome.passed() {
+                passed += 1;
+                println!("test {file} \"{}\" ... ok", outcome.name);
+            } else {
+                failed += 1;
+                println!("test {file} \"{}\" ... FAILED", outcome.name);
+                for (span, why) in &outcome.failures {
+                    let diag = Diagnostic::error("test-failed", *span, format!("test `{}` failed", outcome.name))
+                        .label(why.clone());
+                    eprint!("{}", render(&diag, file, &text, color));
+                }
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 { status.max(1) } else { status }
 }
 
 /// Writes through a temporary file in the same directory and renames it over the target,

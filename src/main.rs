@@ -43,6 +43,12 @@ enum Command {
         #[arg(long, value_enum)]
         lang: Option<cli::LangArg>,
     },
+    /// Run the tests written inside policy files
+    Test {
+        /// Policy files whose tests to run
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -67,6 +73,7 @@ fn main() -> ExitCode {
             format,
         } => cli::check(&files, deny_warnings, matches!(format, OutputFormat::Json)),
         Command::Fmt { files, check, lang } => cli::fmt(&files, check, lang),
+        Command::Test { files } => cli::test(&files),
     };
     ExitCode::from(code)
 }

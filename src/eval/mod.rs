@@ -3,4 +3,6 @@
 
 pub mod allocate;
 pub mod calendar;
+pub mod policy_tests;
+pub mod rules;
 pub mod tiers;
