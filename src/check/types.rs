@@ -597,7 +597,9 @@ fn arithmetic(op: BinaryOp, l: Type, r: Type) -> Option<Type> {
             _ if !l.is_numeric() || !r.is_numeric() => None,
             (Money, Money) => None,
             (Money, _) | (_, Money) => Some(Money),
-            (Scalar, x) | (x, Scalar) => Some(x),
+            // A plain number times a count or a rate stays a plain number: `300 * new_customers`
+            // and `80,000 * 2%` may be amounts.
+            (Scalar, _) | (_, Scalar) => Some(Scalar),
             (Percent, Percent) => Some(Percent),
             _ => Some(Number),
         },

@@ -41,6 +41,14 @@ impl Fmt {
         k.spelling(self.lang)
     }
 
+    fn sep(&self) -> &'static str {
+        if self.lang == Lang::Zh { "，" } else { ", " }
+    }
+
+    fn colon(&self) -> &'static str {
+        if self.lang == Lang::Zh { "：" } else { ":" }
+    }
+
     fn period(&self, p: PeriodKind) -> &'static str {
         self.kw(match p {
             PeriodKind::Month => Kw::Monthly,
@@ -130,7 +138,7 @@ impl Fmt {
                         }
                         CalendarLine::Review { every, span } => {
                             let list: Vec<&str> = every.iter().map(|k| self.period(*k)).collect();
-                            (format!("{} {}", kw(Kw::Review), list.join(", ")), *span)
+                            (format!("{} {}", kw(Kw::Review), list.join(self.sep())), *span)
                         }
                     })
                     .collect();
@@ -188,14 +196,14 @@ impl Fmt {
                 }
             }
             ItemKind::Split(s) => {
-                let lead = format!("{} {} {} {}:", kw(Kw::Split), s.parent.text, kw(Kw::By), s.by.text);
+                let lead = format!("{} {} {} {}{}", kw(Kw::Split), s.parent.text, kw(Kw::By), s.by.text, self.colon());
                 let entries: Vec<String> = s.shares.iter().map(|e| self.entry(e)).collect();
-                p.line("", &wrap(&lead, &entries), item.span);
+                p.line("", &wrap(&lead, &entries, self.lang), item.span);
             }
             ItemKind::Allocate(a) => {
-                let lead = format!("{} {} {} {}:", kw(Kw::Allocate), a.parent.text, kw(Kw::By), a.by.text);
+                let lead = format!("{} {} {} {}{}", kw(Kw::Allocate), a.parent.text, kw(Kw::By), a.by.text, self.colon());
                 let entries: Vec<String> = a.weights.iter().map(|e| self.entry(e)).collect();
-                p.line("", &wrap(&lead, &entries), item.span);
+                p.line("", &wrap(&lead, &entries, self.lang), item.span);
             }
             ItemKind::Phase(ph) => {
                 let unit = if ph.by == PeriodKind::Quarter {
@@ -203,7 +211,7 @@ impl Fmt {
                 } else {
                     Kw::Month
                 };
-                let lead = format!("{} {} {} {}:", kw(Kw::Phase), ph.target.text, kw(Kw::By), kw(unit));
+                let lead = format!("{} {} {} {}{}", kw(Kw::Phase), ph.target.text, kw(Kw::By), kw(unit), self.colon());
                 let entries: Vec<String> = ph
                     .shares
                     .iter()
@@ -217,7 +225,7 @@ impl Fmt {
                         format!("{slot} {}", s.share.text)
                     })
                     .collect();
-                p.line("", &wrap(&lead, &entries), item.span);
+                p.line("", &wrap(&lead, &entries, self.lang), item.span);
             }
             ItemKind::Prorate(pr) => {
                 let how = match pr {
@@ -241,7 +249,7 @@ impl Fmt {
                     .map(|r| format!("{} {} {}", r.grade.text, kw(Kw::If), self.e(&r.cond)))
                     .collect();
                 entries.push(format!("{} {}", kw(Kw::Otherwise), g.otherwise.text));
-                p.line("", &wrap(kw(Kw::Grade), &entries), item.span);
+                p.line("", &wrap(kw(Kw::Grade), &entries, self.lang), item.span);
             }
             ItemKind::Commission(c) => self.commission(p, item, c),
             ItemKind::Draw(d) => {
@@ -509,8 +517,13 @@ fn in_a(per: PeriodKind) -> Kw {
 }
 
 /// `lead` followed by the entries, on one line if it fits, otherwise six entries a line.
-fn wrap(lead: &str, entries: &[String]) -> String {
-    let one = format!("{lead} {}", entries.join(", "));
+/// Chinese files use full-width punctuation: `，` between entries.
+fn wrap(lead: &str, entries: &[String], lang: Lang) -> String {
+    let (sep, end) = match lang {
+        Lang::En => (", ", ","),
+        Lang::Zh => ("，", "，"),
+    };
+    let one = format!("{lead} {}", entries.join(sep));
     if width(&one) <= MAX_LINE {
         return one;
     }
@@ -518,9 +531,9 @@ fn wrap(lead: &str, entries: &[String]) -> String {
     for (i, chunk) in entries.chunks(6).enumerate() {
         out.push('\n');
         out.push_str(INDENT);
-        out.push_str(&chunk.join(", "));
+        out.push_str(&chunk.join(sep));
         if (i + 1) * 6 < entries.len() {
-            out.push(',');
+            out.push_str(end);
         }
     }
     out
