@@ -196,12 +196,26 @@ impl Fmt {
                 }
             }
             ItemKind::Split(s) => {
-                let lead = format!("{} {} {} {}{}", kw(Kw::Split), s.parent.text, kw(Kw::By), s.by.text, self.colon());
+                let lead = format!(
+                    "{} {} {} {}{}",
+                    kw(Kw::Split),
+                    s.parent.text,
+                    kw(Kw::By),
+                    s.by.text,
+                    self.colon()
+                );
                 let entries: Vec<String> = s.shares.iter().map(|e| self.entry(e)).collect();
                 p.line("", &wrap(&lead, &entries, self.lang), item.span);
             }
             ItemKind::Allocate(a) => {
-                let lead = format!("{} {} {} {}{}", kw(Kw::Allocate), a.parent.text, kw(Kw::By), a.by.text, self.colon());
+                let lead = format!(
+                    "{} {} {} {}{}",
+                    kw(Kw::Allocate),
+                    a.parent.text,
+                    kw(Kw::By),
+                    a.by.text,
+                    self.colon()
+                );
                 let entries: Vec<String> = a.weights.iter().map(|e| self.entry(e)).collect();
                 p.line("", &wrap(&lead, &entries, self.lang), item.span);
             }
@@ -211,7 +225,14 @@ impl Fmt {
                 } else {
                     Kw::Month
                 };
-                let lead = format!("{} {} {} {}{}", kw(Kw::Phase), ph.target.text, kw(Kw::By), kw(unit), self.colon());
+                let lead = format!(
+                    "{} {} {} {}{}",
+                    kw(Kw::Phase),
+                    ph.target.text,
+                    kw(Kw::By),
+                    kw(unit),
+                    self.colon()
+                );
                 let entries: Vec<String> = ph
                     .shares
                     .iter()
