@@ -5,4 +5,5 @@ pub mod allocate;
 pub mod calendar;
 pub mod policy_tests;
 pub mod rules;
+pub mod targets;
 pub mod tiers;

@@ -1,0 +1,376 @@
+//! The target sheet: every salesperson's target for every month of a fiscal year, with how it
+//! was derived — the target in force, the month's phase share, each split, the allocation
+//! weight, the proration — exact to the rounding unit, with totals that reconcile.
+//!
+//! Each division goes through `allocate` (largest remainder), so at every level the parts add
+//! up to the whole. Parts are listed in a stable order (by key: the split value, the roster id),
+//! which also breaks ties between equal remainders. What proration or an empty group leaves
+//! unassigned is reported, never silently dropped.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+use super::allocate::allocate;
+use super::calendar::{FiscalCalendar, Period};
+use crate::check::Model;
+use crate::money;
+use crate::syntax::ast::*;
+
+/// A salesperson as the target sheet needs them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RosterEntry {
+    pub id: String,
+    /// Roster field → value (region, channel, level…).
+    pub attrs: BTreeMap<String, String>,
+    pub hired: Option<Date>,
+    pub left: Option<Date>,
+}
+
+/// One step of a target's derivation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The yearly target in force for the month, and the revision it comes from.
+    InForce {
+        target: String,
+        amount: Decimal,
+        revised: Option<(Date, String)>,
+    },
+    Phase {
+        share: Decimal,
+        amount: Decimal,
+    },
+    Split {
+        by: String,
+        value: String,
+        share: Decimal,
+        amount: Decimal,
+    },
+    Allocate {
+        by: String,
+        value: String,
+        weight: Decimal,
+        total_weight: Decimal,
+        amount: Decimal,
+    },
+    Prorate {
+        days: i32,
+        of_days: i32,
+        amount: Decimal,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetLine {
+    pub rep: String,
+    pub month: Period,
+    pub amount: Decimal,
+    pub steps: Vec<Step>,
+}
+
+/// Target that no salesperson carries, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unassigned {
+    pub month: Period,
+    pub amount: Decimal,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct TargetSheet {
+    pub lines: Vec<TargetLine>,
+    pub unassigned: Vec<Unassigned>,
+    /// The company target of each month; lines plus unassigned add up to it.
+    pub months: Vec<(Period, Decimal)>,
+}
+
+impl TargetSheet {
+    /// A salesperson's target for a period: the sum of their months in it.
+    pub fn target(&self, cal: &FiscalCalendar, rep: &str, period: Period) -> Decimal {
+        let (start, end) = (cal.start(period), cal.end(period));
+        self.lines
+            .iter()
+            .filter(|l| l.rep == rep && cal.start(l.month) >= start && cal.start(l.month) <= end)
+            .map(|l| l.amount)
+            .sum()
+    }
+}
+
+/// Why no sheet could be made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetError(pub String);
+
+impl std::fmt::Display for TargetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Builds the sheet for `fiscal_year` from the policy's first target and the roster.
+pub fn target_sheet(
+    policy: &Policy,
+    model: &Model,
+    roster: &[RosterEntry],
+    fiscal_year: i16,
+) -> Result<TargetSheet, TargetError> {
+    let items = || policy.items.iter().map(|i| &i.kind);
+    let Some(target) = items().find_map(|k| match k {
+        ItemKind::Target(t) => Some(t),
+        _ => None,
+    }) else {
+        return Err(TargetError("the policy has no target".into()));
+    };
+    let splits: Vec<&Split> = items()
+        .filter_map(|k| match k {
+            ItemKind::Split(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    let allocation = items().find_map(|k| match k {
+        ItemKind::Allocate(a) => Some(a),
+        _ => None,
+    });
+    let phase = items().find_map(|k| match k {
+        ItemKind::Phase(p) if p.target.text == target.name.text => Some(p),
+        _ => None,
+    });
+    let prorate = items().any(|k| matches!(k, ItemKind::Prorate(Prorate::DaysEmployed)));
+    let cal = FiscalCalendar::new(model.calendar.fiscal_start.0);
+    let unit = model.header.rounding_unit;
+    let fail = |e| TargetError(format!("cannot divide the target exactly: {e:?}"));
+
+    // The split chain from the target down, in the order written.
+    let mut chain: Vec<&Split> = Vec::new();
+    let mut level = target.name.text.clone();
+    while let Some(s) = splits.iter().find(|s| s.parent.text == level) {
+        chain.push(s);
+        level = s.by.text.clone();
+    }
+
+    let mut sheet = TargetSheet::default();
+    let months: Vec<Period> = cal.within(
+        Period {
+            fiscal_year,
+            kind: PeriodKind::Year,
+            index: 1,
+        },
+        PeriodKind::Month,
+    );
+    for month in months {
+        let start = cal.start(month);
+        let (yearly, revised) = in_force(target, start);
+        let shares = month_shares(phase, &cal, fiscal_year);
+        let parts = allocate(yearly, &shares, unit).map_err(fail)?;
+        let month_amount = parts[usize::from(month.index) - 1];
+        sheet.months.push((month, month_amount));
+        let total: Decimal = shares.iter().sum();
+        let share = shares[usize::from(month.index) - 1]
+            .checked_div(total)
+            .unwrap_or(Decimal::ZERO);
+        let base_steps = vec![
+            Step::InForce {
+                target: target.name.text.clone(),
+                amount: yearly,
+                revised,
+            },
+            Step::Phase {
+                share,
+                amount: month_amount,
+            },
+        ];
+        let employed: Vec<&RosterEntry> = roster
+            .iter()
+            .filter(|r| cal.days_employed(month, r.hired, r.left) > 0)
+            .collect();
+        divide(
+            &mut sheet,
+            &cal,
+            month,
+            month_amount,
+            base_steps,
+            &chain,
+            allocation,
+            &employed,
+            unit,
+            prorate,
+            model,
+        )?;
+    }
+    sheet.lines.sort_by(|a, b| (&a.rep, a.month).cmp(&(&b.rep, b.month)));
+    Ok(sheet)
+}
+
+/// The yearly amount in force on `day`: the last revision dated on or before it.
+fn in_force(target: &Target, day: Date) -> (Decimal, Option<(Date, String)>) {
+    target
+        .revisions
+        .iter()
+        .rev()
+        .find(|r| r.date.value <= day)
+        .map_or((target.amount.value, None), |r| {
+            (r.amount.value, Some((r.date.value, r.reason.value.clone())))
+        })
+}
+
+/// The weight of each fiscal month in the year, in fiscal order: its phase share, or its
+/// quarter's share (the months of a quarter weigh the same), or one twelfth when not phased.
+fn month_shares(phase: Option<&Phase>, cal: &FiscalCalendar, fiscal_year: i16) -> Vec<Decimal> {
+    let Some(phase) = phase else {
+        return vec![Decimal::ONE; 12];
+    };
+    let year = Period {
+        fiscal_year,
+        kind: PeriodKind::Year,
+        index: 1,
+    };
+    cal.within(year, PeriodKind::Month)
+        .into_iter()
+        .map(|m| {
+            let calendar_month = cal.start(m).month() as u8;
+            phase
+                .shares
+                .iter()
+                .find_map(|s| match s.slot {
+                    PhaseSlot::Month(pm) if pm.0 == calendar_month => Some(s.share.value),
+                    PhaseSlot::Quarter(q) if q == cal.period_of(cal.start(m), PeriodKind::Quarter).index => {
+                        Some(s.share.value)
+                    }
+                    _ => None,
+                })
+                .unwrap_or(Decimal::ZERO)
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn divide(
+    sheet: &mut TargetSheet,
+    cal: &FiscalCalendar,
+    month: Period,
+    amount: Decimal,
+    steps: Vec<Step>,
+    chain: &[&Split],
+    allocation: Option<&Allocate>,
+    people: &[&RosterEntry],
+    unit: Decimal,
+    prorate: bool,
+    model: &Model,
+) -> Result<(), TargetError> {
+    let fail = |e| TargetError(format!("cannot divide the target exactly: {e:?}"));
+    if let Some((split, rest)) = chain.split_first() {
+        let mut entries: Vec<&Entry> = split.shares.iter().collect();
+        entries.sort_by(|a, b| a.key.text.cmp(&b.key.text));
+        let shares: Vec<Decimal> = entries.iter().map(|e| e.amount.value).collect();
+        let parts = allocate(amount, &shares, unit).map_err(fail)?;
+        for (entry, part) in entries.iter().zip(parts) {
+            let mut steps = steps.clone();
+            steps.push(Step::Split {
+                by: split.by.text.clone(),
+                value: entry.key.text.clone(),
+                share: entry.amount.value,
+                amount: part,
+            });
+            let members: Vec<&RosterEntry> = people
+                .iter()
+                .copied()
+                .filter(|r| r.attrs.get(&split.by.text) == Some(&entry.key.text))
+                .collect();
+            divide(
+                sheet, cal, month, part, steps, rest, allocation, &members, unit, prorate, model,
+            )?;
+        }
+        return Ok(());
+    }
+    let mut members: Vec<&RosterEntry> = people.to_vec();
+    members.sort_by(|a, b| a.id.cmp(&b.id));
+    if members.is_empty() {
+        if !amount.is_zero() {
+            let place: Vec<String> = steps
+                .iter()
+                .filter_map(|s| match s {
+                    Step::Split { by, value, .. } => Some(format!("{by} {value}")),
+                    _ => None,
+                })
+                .collect();
+            let place = if place.is_empty() {
+                "the company".to_string()
+            } else {
+                place.join(", ")
+            };
+            sheet.unassigned.push(Unassigned {
+                month,
+                amount,
+                reason: format!("no salesperson in {place}"),
+            });
+        }
+        return Ok(());
+    }
+    let (by, weights): (String, Vec<Decimal>) = match allocation {
+        Some(a) => {
+            let mut weights = Vec::with_capacity(members.len());
+            for r in &members {
+                let value = r.attrs.get(&a.by.text).cloned().unwrap_or_default();
+                let weight = a
+                    .weights
+                    .iter()
+                    .find(|w| w.key.text == value)
+                    .map(|w| w.amount.value)
+                    .ok_or_else(|| {
+                        TargetError(format!(
+                            "salesperson `{}` has {} `{value}`, which the allocation by {} does not weigh",
+                            r.id, a.by.text, a.by.text
+                        ))
+                    })?;
+                weights.push(weight);
+            }
+            (a.by.text.clone(), weights)
+        }
+        None => ("salesperson".to_string(), vec![Decimal::ONE; members.len()]),
+    };
+    let total_weight: Decimal = weights.iter().sum();
+    let parts = allocate(amount, &weights, unit).map_err(fail)?;
+    for ((r, weight), part) in members.iter().zip(&weights).zip(parts) {
+        let mut steps = steps.clone();
+        let value = if by == "salesperson" {
+            r.id.clone()
+        } else {
+            r.attrs.get(&by).cloned().unwrap_or_default()
+        };
+        steps.push(Step::Allocate {
+            by: by.clone(),
+            value,
+            weight: *weight,
+            total_weight,
+            amount: part,
+        });
+        let mut final_amount = part;
+        let (days, of_days) = (cal.days_employed(month, r.hired, r.left), cal.days(month));
+        if prorate && days < of_days {
+            let scaled = money::mul(part, Decimal::from(days))
+                .ok()
+                .and_then(|x| x.checked_div(Decimal::from(of_days)))
+                .ok_or_else(|| TargetError("a target is too large to prorate".into()))?;
+            final_amount = money::round(scaled, model.header.rounding, unit).map_err(|e| TargetError(e.to_string()))?;
+            steps.push(Step::Prorate {
+                days,
+                of_days,
+                amount: final_amount,
+            });
+            if part != final_amount {
+                sheet.unassigned.push(Unassigned {
+                    month,
+                    amount: part - final_amount,
+                    reason: format!("proration of `{}` ({days} of {of_days} days employed)", r.id),
+                });
+            }
+        }
+        sheet.lines.push(TargetLine {
+            rep: r.id.clone(),
+            month,
+            amount: final_amount,
+            steps,
+        });
+    }
+    Ok(())
+}
