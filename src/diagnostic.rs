@@ -166,9 +166,20 @@ pub fn render(diag: &Diagnostic, file: &str, text: &str, color: bool) -> String 
         text_len: text.len(),
     };
     let mut out = String::new();
+    let at = line_col(text, diag.span.start);
     if handler.render_report(&mut out, &report).is_err() {
-        let at = line_col(text, diag.span.start);
         out = format!("{file}:{}:{}: {}\n", at.line, at.column, diag.message);
+    }
+    // miette counts columns in bytes; people (and the JSON output) count characters.
+    let offset = floor_char_boundary(text, diag.span.start.min(text.len()));
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let byte_column = offset - line_start + 1;
+    if byte_column != at.column {
+        out = out.replacen(
+            &format!("[{file}:{}:{byte_column}]", at.line),
+            &format!("[{file}:{}:{}]", at.line, at.column),
+            1,
+        );
     }
     out
 }

@@ -10,6 +10,7 @@ use super::types::{Scope, Typer, list};
 use crate::diagnostic::Diagnostic;
 use crate::suggest::did_you_mean;
 use crate::syntax::ast::*;
+use crate::syntax::keywords::{Kw, MONTHS, QUARTERS};
 
 pub fn check_items(policy: &Policy, cx: &mut Typer, diags: &mut Vec<Diagnostic>) {
     // Levels a target can be split or allocated from: targets, then each split's dimension.
@@ -344,8 +345,8 @@ fn phase(p: &Phase, whole: Span, cx: &mut Typer, diags: &mut Vec<Diagnostic>) {
         .iter()
         .filter(|slot| !p.shares.iter().any(|s| s.slot == **slot))
         .map(|slot| match slot {
-            PhaseSlot::Month(m) => month_word(*m).to_string(),
-            PhaseSlot::Quarter(q) => format!("q{q}"),
+            PhaseSlot::Month(m) => cx.kw(MONTHS[usize::from(m.0).clamp(1, 12) - 1]).to_string(),
+            PhaseSlot::Quarter(q) => cx.kw(QUARTERS[usize::from(*q).clamp(1, 4) - 1]).to_string(),
         })
         .collect();
     if !missing.is_empty() {
@@ -365,15 +366,6 @@ fn phase(p: &Phase, whole: Span, cx: &mut Typer, diags: &mut Vec<Diagnostic>) {
         &format!("the phasing of `{}`", p.target.text),
         diags,
     );
-}
-
-fn month_word(m: Month) -> &'static str {
-    [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ]
-    .get(m.0 as usize - 1)
-    .copied()
-    .unwrap_or("?")
 }
 
 fn score(s: &Score, whole: Span, cx: &mut Typer, diags: &mut Vec<Diagnostic>) {
@@ -444,7 +436,7 @@ fn commission(c: &Commission, cx: &mut Typer, diags: &mut Vec<Diagnostic>) {
         if limit.per < period {
             diags.push(
                 Diagnostic::error(
-                    "undeclared-period",
+                    "bad-limit",
                     limit.span,
                     "a limit cannot be for a shorter period than the commission is paid for",
                 )
@@ -458,10 +450,10 @@ fn commission(c: &Commission, cx: &mut Typer, diags: &mut Vec<Diagnostic>) {
                 .help("per-record commission already runs on cumulative attainment; remove one of the two lines"),
         );
     }
-    tiers(c, measure, diags);
+    tiers(c, measure, cx.kw(Kw::To), diags);
 }
 
-fn tiers(c: &Commission, measure: Type, diags: &mut Vec<Diagnostic>) {
+fn tiers(c: &Commission, measure: Type, to: &str, diags: &mut Vec<Diagnostic>) {
     if c.tiers.is_empty() {
         diags.push(
             Diagnostic::error(
@@ -475,6 +467,24 @@ fn tiers(c: &Commission, measure: Type, diags: &mut Vec<Diagnostic>) {
         return;
     }
     let percent_bounds = matches!(measure, Type::Percent);
+    // A tier already reported (empty, or with bounds of the wrong kind) is left out of the gap
+    // and overlap checks, which would only repeat the same mistake.
+    let kind_ok = |b: &Num| {
+        measure == Type::Error
+            || measure == Type::Scalar
+            || (b.text.ends_with('%') || b.text.ends_with('％')) == percent_bounds
+    };
+    let sound: Vec<bool> = c
+        .tiers
+        .iter()
+        .map(|t| {
+            let ordered = match (&t.from, &t.to) {
+                (Some(lo), Some(hi)) => lo.value < hi.value,
+                _ => true,
+            };
+            ordered && t.from.iter().chain(t.to.iter()).all(kind_ok)
+        })
+        .collect();
     for (i, t) in c.tiers.iter().enumerate() {
         for b in t.from.iter().chain(t.to.iter()) {
             let is_percent = b.text.ends_with('%') || b.text.ends_with('％');
@@ -535,7 +545,7 @@ fn tiers(c: &Commission, measure: Type, diags: &mut Vec<Diagnostic>) {
                     .help("write `0%` for a tier that pays nothing"),
             );
         }
-        if i > 0 {
+        if i > 0 && sound[i] && sound[i - 1] {
             let prev = &c.tiers[i - 1];
             if let (Some(prev_hi), Some(lo)) = (&prev.to, &t.from) {
                 if lo.value > prev_hi.value {
@@ -547,7 +557,7 @@ fn tiers(c: &Commission, measure: Type, diags: &mut Vec<Diagnostic>) {
                         )
                         .label("gap between these tiers")
                         .help(format!(
-                            "start this tier at `{}`, or add a tier `{} to {}`",
+                            "start this tier at `{}`, or add a tier `{} {to} {}`",
                             prev_hi.text, prev_hi.text, lo.text
                         )),
                     );
@@ -635,6 +645,13 @@ fn test(t: &Test, cx: &mut Typer, diags: &mut Vec<Diagnostic>) {
         }
     }
     if t.expects.is_empty() {
+        let example = cx
+            .model
+            .symbols
+            .iter()
+            .find(|(_, s)| s.kind == SymbolKind::Commission)
+            .or_else(|| cx.model.symbols.iter().next())
+            .map_or("revenue".to_string(), |(n, _)| n.clone());
         diags.push(
             Diagnostic::error(
                 "empty-test",
@@ -642,7 +659,7 @@ fn test(t: &Test, cx: &mut Typer, diags: &mut Vec<Diagnostic>) {
                 format!("test `{}` expects nothing", t.name.value),
             )
             .label("no `expect` line")
-            .help("add a line such as `expect commission = 3,600`"),
+            .help(format!("add a line such as `expect {example} = 3,600`")),
         );
     }
     for e in &t.expects {

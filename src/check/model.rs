@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use crate::diagnostic::Diagnostic;
 use crate::syntax::ast::*;
+use crate::syntax::keywords::Lang;
 
 /// The type of a value in the policy language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,9 +148,9 @@ impl Model {
     /// Builds the model of `policy`, pushing every problem found onto `diags`. `complete` says
     /// whether every item parsed: when some did not, "unknown name" errors are held back,
     /// since the definition may be in the broken item.
-    pub fn build(policy: &Policy, text: &str, diags: &mut Vec<Diagnostic>, complete: bool) -> Model {
-        let mut model = super::names::collect(policy, diags);
-        let mut cx = super::types::Typer::new(&model, policy, text, complete);
+    pub fn build(policy: &Policy, text: &str, diags: &mut Vec<Diagnostic>, complete: bool, lang: Lang) -> Model {
+        let mut model = super::names::collect(policy, text, diags);
+        let mut cx = super::types::Typer::new(&model, policy, text, complete, lang);
         let metric_types = cx.type_metrics();
         super::items::check_items(policy, &mut cx, diags);
         diags.append(&mut cx.diags);

@@ -9,6 +9,14 @@ use super::model::*;
 use crate::diagnostic::Diagnostic;
 use crate::syntax::ast::*;
 
+/// The active ISO 4217 currency codes.
+const ISO_4217: &str = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP \
+BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ \
+GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD \
+MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR \
+RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH \
+UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWG";
+
 fn duplicate(what: &str, name: &str, span: Span, first: Span) -> Diagnostic {
     Diagnostic::error("duplicate", span, format!("{what} `{name}` is defined twice"))
         .label("second definition")
@@ -18,7 +26,7 @@ fn duplicate(what: &str, name: &str, span: Span, first: Span) -> Diagnostic {
         ))
 }
 
-pub fn collect(policy: &Policy, diags: &mut Vec<Diagnostic>) -> Model {
+pub fn collect(policy: &Policy, text: &str, diags: &mut Vec<Diagnostic>) -> Model {
     let mut header: Option<(HeaderFacts, Span)> = None;
     let mut calendar: Option<(CalendarFacts, Span)> = None;
     let mut sources: BTreeMap<String, SourceInfo> = BTreeMap::new();
@@ -56,7 +64,7 @@ pub fn collect(policy: &Policy, diags: &mut Vec<Diagnostic>) -> Model {
                 );
             }
         };
-        let head_span = Span::new(item.span.start, item.span.start + first_line_len(item));
+        let head_span = first_line(item, text);
         let mut single = |what: &'static str, diags: &mut Vec<Diagnostic>| {
             if let Some(first) = singletons.get(what) {
                 diags.push(
@@ -202,13 +210,12 @@ pub fn collect(policy: &Policy, diags: &mut Vec<Diagnostic>) -> Model {
     }
 }
 
-fn first_line_len(item: &Item) -> usize {
-    // The span of an item's first line is used to point at a whole section.
-    let name_end = match &item.kind {
-        ItemKind::Header(h) => h.name.span.end,
-        _ => item.span.start,
-    };
-    name_end.saturating_sub(item.span.start).max(1)
+/// The span of an item's first line, without its comment: what points at a whole section.
+fn first_line(item: &Item, text: &str) -> Span {
+    let rest = text.get(item.span.start..item.span.end).unwrap_or("");
+    let line = rest.lines().next().unwrap_or("");
+    let code = line.split(" #").next().unwrap_or(line).trim_end();
+    Span::new(item.span.start, item.span.start + code.len().max(1))
 }
 
 fn header_facts(h: &Header, diags: &mut Vec<Diagnostic>) -> HeaderFacts {
@@ -234,11 +241,20 @@ fn header_facts(h: &Header, diags: &mut Vec<Diagnostic>) -> HeaderFacts {
             }
             HeaderLine::Currency(c) => {
                 facts.currency = Some(c.text.clone());
-                if !(c.text.len() == 3 && c.text.chars().all(|ch| ch.is_ascii_uppercase())) {
+                if !ISO_4217.split(' ').any(|code| code == c.text) {
+                    let help = if c.text.eq_ignore_ascii_case("RMB") {
+                        "the ISO 4217 code of the renminbi is `CNY`".to_string()
+                    } else {
+                        let upper = c.text.to_uppercase();
+                        match ISO_4217.split(' ').find(|code| *code == upper) {
+                            Some(code) => format!("write the code in capitals: `{code}`"),
+                            None => "write the three-letter ISO 4217 code, e.g. `CNY`, `USD`, `EUR`".to_string(),
+                        }
+                    };
                     diags.push(
                         Diagnostic::error("bad-currency", c.span, format!("`{}` is not a currency code", c.text))
                             .label("not an ISO 4217 code")
-                            .help("write the three-letter ISO 4217 code, e.g. `CNY`, `USD`, `EUR`"),
+                            .help(help),
                     );
                 }
                 ("currency", c.span)

@@ -8,6 +8,10 @@ use super::model::*;
 use crate::diagnostic::Diagnostic;
 use crate::suggest::did_you_mean;
 use crate::syntax::ast::*;
+use crate::syntax::keywords::{Kw, Lang};
+
+/// How many metrics deep a definition may go (`a = b + 1`, `b = c + 1`, …).
+pub const MAX_METRIC_DEPTH: usize = 100;
 
 /// Where an expression is evaluated.
 #[derive(Clone, Copy, Debug)]
@@ -32,10 +36,13 @@ pub struct Typer<'a> {
     stack: Vec<String>,
     pub diags: Vec<Diagnostic>,
     pub has_score: bool,
+    /// "No score section" is said once, not at every use.
+    reported_no_score: bool,
+    pub lang: Lang,
 }
 
 impl<'a> Typer<'a> {
-    pub fn new(model: &'a Model, policy: &'a Policy, text: &'a str, complete: bool) -> Typer<'a> {
+    pub fn new(model: &'a Model, policy: &'a Policy, text: &'a str, complete: bool, lang: Lang) -> Typer<'a> {
         let mut metrics = BTreeMap::new();
         let mut has_score = false;
         for item in &policy.items {
@@ -56,7 +63,14 @@ impl<'a> Typer<'a> {
             stack: Vec::new(),
             diags: Vec::new(),
             has_score,
+            reported_no_score: false,
+            lang,
         }
+    }
+
+    /// A keyword in the language of the file, for hints.
+    pub fn kw(&self, k: Kw) -> &'static str {
+        k.spelling(self.lang)
     }
 
     pub fn src(&self, span: Span) -> &'a str {
@@ -96,6 +110,18 @@ impl<'a> Typer<'a> {
         let Some(metric) = self.metrics.get(name).copied() else {
             return Type::Error;
         };
+        if self.stack.len() >= MAX_METRIC_DEPTH {
+            self.diags.push(
+                Diagnostic::error(
+                    "too-deep",
+                    used_at.unwrap_or(metric.name.span),
+                    format!("metric `{name}` is built on more than {MAX_METRIC_DEPTH} levels of other metrics"),
+                )
+                .label("too deep")
+                .help("compute intermediate metrics from the records instead of from each other"),
+            );
+            return Type::Error;
+        }
         self.state.insert(name.to_string(), State::Visiting);
         self.stack.push(name.to_string());
         let ty = self.expr(&metric.expr, Scope::Rep);
@@ -165,6 +191,9 @@ impl<'a> Typer<'a> {
             ExprKind::Target => self.rep_only(e, scope, Type::Money),
             ExprKind::Score => {
                 if !self.has_score {
+                    if std::mem::replace(&mut self.reported_no_score, true) {
+                        return Type::Error;
+                    }
                     self.diags.push(
                         Diagnostic::error("unknown-name", e.span, "the policy has no `score` section")
                             .label("no score to refer to")
@@ -248,15 +277,16 @@ impl<'a> Typer<'a> {
     pub fn period_declared(&mut self, per: PeriodKind, span: Span) {
         if !self.model.calendar.has(per) {
             let (noun, adverb) = match per {
-                PeriodKind::Month => ("month", "monthly"),
-                PeriodKind::Quarter => ("quarter", "quarterly"),
-                PeriodKind::Year => ("year", "yearly"),
+                PeriodKind::Month => ("month", Kw::Monthly),
+                PeriodKind::Quarter => ("quarter", Kw::Quarterly),
+                PeriodKind::Year => ("year", Kw::Yearly),
             };
+            let (review, adverb, calendar) = (self.kw(Kw::Review), self.kw(adverb), self.kw(Kw::Calendar));
             self.diags.push(
                 Diagnostic::error("undeclared-period", span, format!("the calendar has no {noun} periods"))
                     .label(format!("refers to a {noun}"))
                     .help(format!(
-                        "add `review {adverb}` to the `calendar` section, or use a period it declares"
+                        "add `{review} {adverb}` to the `{calendar}` section, or use a period it declares"
                     )),
             );
         }
@@ -366,7 +396,11 @@ impl<'a> Typer<'a> {
                             format!("a field of `{}` can only be used inside an aggregation", p.first.text),
                         )
                         .label("one value per record")
-                        .help(format!("aggregate it, e.g. `sum of {}`", p.display())),
+                        .help(format!(
+                            "aggregate it, e.g. `{} {}`",
+                            self.kw(Kw::SumOf),
+                            p.display()
+                        )),
                     );
                     Type::Error
                 }
@@ -409,7 +443,7 @@ impl<'a> Typer<'a> {
                         format!("`{}` is a source of records, not a value", name.text),
                     )
                     .label("a set of records")
-                    .help(format!("aggregate it, e.g. `count of {}`", name.text)),
+                    .help(format!("aggregate it, e.g. `{} {}`", self.kw(Kw::CountOf), name.text)),
                 );
                 Type::Error
             }
@@ -428,7 +462,7 @@ impl<'a> Typer<'a> {
             self.diags.push(
                 Diagnostic::error("scope", e.span, "aggregations cannot be nested")
                     .label("inside another aggregation")
-                    .help("define the inner aggregation as its own metric"),
+                    .help("aggregate each source in a metric of its own, then combine the metrics with arithmetic"),
             );
             return Type::Error;
         }
@@ -510,6 +544,19 @@ impl<'a> Typer<'a> {
         if matches!(op, BinaryOp::And | BinaryOp::Or) {
             self.condition(l, scope);
             self.condition(r, scope);
+            return Type::Bool;
+        }
+        if let Some((grade, other)) = match (&l.kind, &r.kind) {
+            (ExprKind::Grade, _) => Some((l, r)),
+            (_, ExprKind::Grade) => Some((r, l)),
+            _ => None,
+        } {
+            let level = self.src(other.span).to_string();
+            self.diags.push(
+                Diagnostic::error("type", grade.span.to(other.span), "a grade is compared with `is`")
+                    .label("not a comparison of grades")
+                    .help(format!("write `grade is {level}`")),
+            );
             return Type::Bool;
         }
         let lt = self.expr(l, scope);

@@ -87,6 +87,9 @@ impl<'a> Rules<'a> {
         if self.active.iter().any(|n| n == name) {
             return err(span, format!("`{name}` depends on itself"));
         }
+        if self.active.len() >= crate::check::types::MAX_METRIC_DEPTH {
+            return err(span, format!("`{name}` is built on too many levels of other names"));
+        }
         self.active.push(name.to_string());
         let result = self.compute(name, span);
         self.active.pop();

@@ -3,7 +3,7 @@
 use super::expr::expr;
 use super::printer::{Printer, pad, width};
 use crate::syntax::ast::*;
-use crate::syntax::keywords::{Kw, Lang};
+use crate::syntax::keywords::{Kw, Lang, MONTHS, QUARTERS};
 use crate::syntax::layout::Comment;
 use crate::syntax::literals::quote;
 
@@ -58,20 +58,6 @@ impl Fmt {
     }
 
     fn month(&self, m: Month) -> &'static str {
-        const MONTHS: [Kw; 12] = [
-            Kw::Jan,
-            Kw::Feb,
-            Kw::Mar,
-            Kw::Apr,
-            Kw::May,
-            Kw::Jun,
-            Kw::Jul,
-            Kw::Aug,
-            Kw::Sep,
-            Kw::Oct,
-            Kw::Nov,
-            Kw::Dec,
-        ];
         MONTHS
             .get(usize::from(m.0).saturating_sub(1))
             .map_or("?", |k| self.kw(*k))
@@ -239,9 +225,7 @@ impl Fmt {
                     .map(|s| {
                         let slot = match s.slot {
                             PhaseSlot::Month(m) => self.month(m),
-                            PhaseSlot::Quarter(q) => {
-                                self.kw([Kw::Q1, Kw::Q2, Kw::Q3, Kw::Q4][usize::from(q.clamp(1, 4)) - 1])
-                            }
+                            PhaseSlot::Quarter(q) => self.kw(QUARTERS[usize::from(q.clamp(1, 4)) - 1]),
                         };
                         format!("{slot} {}", s.share.text)
                     })

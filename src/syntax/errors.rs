@@ -65,7 +65,24 @@ pub(super) fn syntax_error(err: pest::error::Error<Rule>, chunk: &str, offset: u
             expected.push(s);
         }
     };
-    let at_item_start = positives.iter().any(|r| is_item_rule(*r));
+    // Only the first word of an item is an item keyword; `target`, `score` and `grade` also
+    // start expressions.
+    let before: String = chunk[..pos]
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or(""))
+        .collect();
+    let at_item_start = before.trim().is_empty() && positives.iter().any(|r| is_item_rule(*r));
+    // Where an expression may start, say so instead of listing every way one can.
+    let expression_expected = positives
+        .iter()
+        .any(|r| matches!(r, Rule::paren | Rule::agg_func | Rule::expr));
+    let positives: Vec<Rule> = if expression_expected {
+        let mut kept: Vec<Rule> = positives.iter().copied().filter(|r| !starts_expression(*r)).collect();
+        kept.insert(0, Rule::expr);
+        kept
+    } else {
+        positives
+    };
     for rule in &positives {
         push(describe(*rule, lang));
     }
@@ -89,10 +106,39 @@ pub(super) fn syntax_error(err: pest::error::Error<Rule>, chunk: &str, offset: u
     }
     let message = format!("expected {}, found {}", join_or(&expected), describe_found(found));
     let mut diag = Diagnostic::error("syntax", span, message).label("unexpected here");
-    if let Some(hint) = hint(&positives, found) {
+    let keywords: Vec<&str> = positives
+        .iter()
+        .filter_map(|r| rule_kw(*r))
+        .map(|k| k.spelling(lang))
+        .collect();
+    if let Some(best) = crate::suggest::did_you_mean(found, keywords.iter().copied()) {
+        diag = diag.help(format!("did you mean `{best}`?"));
+    } else if let Some(hint) = hint(&positives, found) {
         diag = diag.help(hint);
     }
     diag
+}
+
+fn starts_expression(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::K_TARGET
+            | Rule::K_NOT
+            | Rule::K_PROJECTED
+            | Rule::K_AT_LEAST
+            | Rule::K_SCORE
+            | Rule::K_GRADE
+            | Rule::ident
+            | Rule::path
+            | Rule::number
+            | Rule::percent
+            | Rule::date
+            | Rule::string
+            | Rule::op_neg
+            | Rule::paren
+            | Rule::agg_func
+            | Rule::expr
+    )
 }
 
 fn is_item_rule(rule: Rule) -> bool {
@@ -181,10 +227,13 @@ fn join_or(items: &[String]) -> String {
         [] => "something else".into(),
         [one] => one.clone(),
         _ => {
-            let shown: Vec<&str> = items.iter().take(8).map(String::as_str).collect();
-            let more = if items.len() > 8 { ", …" } else { "" };
-            let (last, rest) = shown.split_last().map_or(("", &[][..]), |(l, r)| (*l, r));
-            format!("{}{} or {}", rest.join(", "), more, last)
+            if items.len() > 8 {
+                return format!("{}, …", items[..8].join(", "));
+            }
+            match items.split_last() {
+                Some((last, rest)) => format!("{} or {}", rest.join(", "), last),
+                None => String::new(),
+            }
         }
     }
 }

@@ -166,6 +166,25 @@ keywords! {
     Expect => "expect", "预期";
 }
 
+/// The month keywords, January first.
+pub const MONTHS: [Kw; 12] = [
+    Kw::Jan,
+    Kw::Feb,
+    Kw::Mar,
+    Kw::Apr,
+    Kw::May,
+    Kw::Jun,
+    Kw::Jul,
+    Kw::Aug,
+    Kw::Sep,
+    Kw::Oct,
+    Kw::Nov,
+    Kw::Dec,
+];
+
+/// The fiscal quarter keywords, the first quarter first.
+pub const QUARTERS: [Kw; 4] = [Kw::Q1, Kw::Q2, Kw::Q3, Kw::Q4];
+
 /// The text of `grammar/keywords.pest`, generated from the table above.
 pub fn keywords_grammar() -> String {
     let mut out = String::from(

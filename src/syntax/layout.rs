@@ -11,6 +11,9 @@ use crate::syntax::ast::Span;
 pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
 /// The deepest nesting of parentheses accepted in one item.
 pub const MAX_NESTING: usize = 64;
+/// The most operators accepted in one item; with the nesting limit this bounds the depth of
+/// every expression tree, so no later stage can exhaust the stack.
+pub const MAX_OPERATORS: usize = 256;
 
 /// A comment and where it stands.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -71,6 +71,22 @@ pub fn parse(text: &str) -> Parsed {
         }
         match PolicyParser::parse(Rule::item, source) {
             Ok(mut pairs) => {
+                let operators = pairs.clone().flatten().filter(|p| is_operator(p.as_rule())).count();
+                if operators > layout::MAX_OPERATORS {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "too-long",
+                            Span::new(chunk.start, chunk.start + source.find('\n').unwrap_or(source.len())),
+                            format!("this item has {operators} operators"),
+                        )
+                        .label("too long an expression")
+                        .help(format!(
+                            "at most {} operators are allowed in one item; name parts of the expression as metrics",
+                            layout::MAX_OPERATORS
+                        )),
+                    );
+                    continue;
+                }
                 let lower = lower::Lower { offset: chunk.start };
                 match pairs.next() {
                     Some(pair) => match lower.item(pair) {
@@ -92,6 +108,30 @@ pub fn parse(text: &str) -> Parsed {
         lang,
         diagnostics,
     }
+}
+
+fn is_operator(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::op_or
+            | Rule::op_and
+            | Rule::op_not
+            | Rule::op_neg
+            | Rule::op_eq
+            | Rule::op_ne
+            | Rule::op_le
+            | Rule::op_ge
+            | Rule::op_lt
+            | Rule::op_gt
+            | Rule::op_add
+            | Rule::op_sub
+            | Rule::op_mul
+            | Rule::op_div
+            | Rule::across
+            | Rule::aggregate
+            | Rule::at_least
+            | Rule::projected
+    )
 }
 
 /// The keyword language of a file: that of its first item's first word.
