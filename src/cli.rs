@@ -7,9 +7,16 @@ use clap::ValueEnum;
 
 use rulebook::check::check_source;
 use rulebook::diagnostic::{Diagnostic, JsonDiagnostic, Severity, render};
+use rulebook::eval::calendar::{FiscalCalendar, Period};
 use rulebook::eval::policy_tests::run_tests;
+use rulebook::eval::targets::{Step, TargetSheet, target_sheet};
 use rulebook::format::{FormatError, format_source};
+use rulebook::input::RunConfig;
+use rulebook::input::config::parse_source_arg;
+use rulebook::input::roster::read_roster;
+use rulebook::syntax::ast::{ItemKind, PeriodKind};
 use rulebook::syntax::keywords::Lang;
+use rust_decimal::Decimal;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum LangArg {
@@ -173,6 +180,187 @@ pub fn test(files: &[String]) -> u8 {
     }
     println!("{passed} passed, {failed} failed");
     if failed > 0 { status.max(1) } else { status }
+}
+
+/// Loads and checks a policy, printing its errors; `None` when it cannot be used.
+fn load_checked(file: &str) -> Option<(String, rulebook::check::Checked)> {
+    let text = match read_policy(file) {
+        Ok(t) => t,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return None;
+        }
+    };
+    let checked = check_source(&text);
+    if checked.has_errors() {
+        let color = std::io::stderr().is_terminal();
+        for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
+            eprint!("{}", render(d, file, &text, color));
+        }
+        eprintln!("{file}: the policy has errors");
+        return None;
+    }
+    Some((text, checked))
+}
+
+pub fn targets(policy: &str, config: &str, period: &str, overrides: &[String]) -> u8 {
+    let Some((_, checked)) = load_checked(policy) else {
+        return 1;
+    };
+    let model = &checked.model;
+    let cal = FiscalCalendar::new(model.calendar.fiscal_start.0);
+    let period = match cal.parse(period) {
+        Ok(p) => p,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return 2;
+        }
+    };
+    let mut run_config = match RunConfig::load(std::path::Path::new(config)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return 2;
+        }
+    };
+    for arg in overrides {
+        match parse_source_arg(arg) {
+            Ok((name, path)) => run_config.override_path(&name, path),
+            Err(msg) => {
+                eprintln!("error: {msg}");
+                return 2;
+            }
+        }
+    }
+    let bindings = match run_config.resolve(model) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("{e}");
+            return 2;
+        }
+    };
+    let roster_source = model
+        .roster
+        .as_ref()
+        .and_then(|r| model.sources.get(r))
+        .and_then(
+            |info| match checked.parsed.policy.items.get(info.item).map(|i| &i.kind) {
+                Some(ItemKind::Source(s)) => Some(s),
+                _ => None,
+            },
+        );
+    let (Some(source), Some(binding)) = (roster_source, bindings.iter().find(|b| b.is_roster)) else {
+        eprintln!("error: the policy has no roster, so there is nobody to give a target to");
+        return 1;
+    };
+    let roster = match read_roster(binding, source) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return 2;
+        }
+    };
+    for r in &roster.rejected {
+        eprintln!("rejected: {r}");
+    }
+    let sheet = match target_sheet(&checked.parsed.policy, model, &roster.people, period.fiscal_year) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    match write_target_sheet(&sheet, &cal, period, model) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: cannot write the target sheet: {e}");
+            2
+        }
+    }
+}
+
+fn write_target_sheet(
+    sheet: &TargetSheet,
+    cal: &FiscalCalendar,
+    period: Period,
+    model: &rulebook::check::Model,
+) -> std::io::Result<()> {
+    let (start, end) = (cal.start(period), cal.end(period));
+    let inside = |m: Period| cal.start(m) >= start && cal.start(m) <= end;
+    let dp = model.header.rounding_unit.normalize().scale();
+    let amount = |d: Decimal| format!("{:.*}", dp as usize, d);
+    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+    out.write_record(["salesperson", "period", "target", "derivation"])?;
+    let mut reps: Vec<&str> = sheet.lines.iter().map(|l| l.rep.as_str()).collect();
+    reps.dedup();
+    let mut assigned = Decimal::ZERO;
+    for rep in reps {
+        let mut total = Decimal::ZERO;
+        for line in sheet.lines.iter().filter(|l| l.rep == rep && inside(l.month)) {
+            total += line.amount;
+            out.write_record([
+                rep,
+                &cal.label(line.month),
+                &amount(line.amount),
+                &derivation(&line.steps),
+            ])?;
+        }
+        if period.kind != PeriodKind::Month {
+            out.write_record([rep, &cal.label(period), &amount(total), "sum of the months"])?;
+        }
+        assigned += total;
+    }
+    let mut unassigned = Decimal::ZERO;
+    for u in sheet.unassigned.iter().filter(|u| inside(u.month)) {
+        unassigned += u.amount;
+        out.write_record(["(unassigned)", &cal.label(u.month), &amount(u.amount), &u.reason])?;
+    }
+    let company: Decimal = sheet.months.iter().filter(|(m, _)| inside(*m)).map(|(_, a)| *a).sum();
+    out.write_record([
+        "(company)",
+        &cal.label(period),
+        &amount(company),
+        &format!("assigned {} + unassigned {}", amount(assigned), amount(unassigned)),
+    ])?;
+    out.flush()
+}
+
+fn derivation(steps: &[Step]) -> String {
+    let pct = |d: Decimal| format!("{}%", (d * Decimal::ONE_HUNDRED).round_dp(4).normalize());
+    steps
+        .iter()
+        .map(|s| match s {
+            Step::InForce {
+                target,
+                amount,
+                revised: None,
+            } => format!("{target} {}", amount.normalize()),
+            Step::InForce {
+                target,
+                amount,
+                revised: Some((date, why)),
+            } => {
+                format!("{target} {} (revised {date}: {why})", amount.normalize())
+            }
+            Step::Phase { share, .. } => format!("phase {}", pct(*share)),
+            Step::Split { by, value, share, .. } => format!("{by} {value} {}", pct(*share)),
+            Step::Allocate {
+                by,
+                value,
+                weight,
+                total_weight,
+                ..
+            } => {
+                format!(
+                    "{by} {value} weight {} of {}",
+                    weight.normalize(),
+                    total_weight.normalize()
+                )
+            }
+            Step::Prorate { days, of_days, .. } => format!("{days}/{of_days} days employed"),
+        })
+        .collect::<Vec<_>>()
+        .join(" × ")
 }
 
 /// Writes through a temporary file in the same directory and renames it over the target,

@@ -43,6 +43,20 @@ enum Command {
         #[arg(long, value_enum)]
         lang: Option<cli::LangArg>,
     },
+    /// Print the target sheet: every salesperson's target for every period, and how it was derived
+    Targets {
+        /// The policy file
+        policy: String,
+        /// The run configuration binding the policy's sources to files
+        #[arg(long)]
+        config: String,
+        /// The period: a fiscal year `2027`, a quarter `2027-Q1` or a month `2027-03`
+        #[arg(long)]
+        period: String,
+        /// Read a source from this file instead of the configured one: `NAME=PATH`
+        #[arg(long = "source", value_name = "NAME=PATH")]
+        sources: Vec<String>,
+    },
     /// Run the tests written inside policy files
     Test {
         /// Policy files whose tests to run
@@ -74,6 +88,12 @@ fn main() -> ExitCode {
         } => cli::check(&files, deny_warnings, matches!(format, OutputFormat::Json)),
         Command::Fmt { files, check, lang } => cli::fmt(&files, check, lang),
         Command::Test { files } => cli::test(&files),
+        Command::Targets {
+            policy,
+            config,
+            period,
+            sources,
+        } => cli::targets(&policy, &config, &period, &sources),
     };
     ExitCode::from(code)
 }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod decode;
 pub mod hash;
 pub mod reader;
+pub mod roster;
 pub mod values;
 
 pub use config::{BoundField, ConfigError, Format, RunConfig, SourceBinding, SourceConfig};
