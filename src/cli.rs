@@ -203,42 +203,42 @@ fn load_checked(file: &str) -> Option<(String, rulebook::check::Checked)> {
     Some((text, checked))
 }
 
-pub fn targets(policy: &str, config: &str, period: &str, overrides: &[String]) -> u8 {
-    let Some((_, checked)) = load_checked(policy) else {
-        return 1;
-    };
+/// A checked policy with its configuration resolved and its roster read: what `targets` and
+/// `run` start from.
+struct Prepared {
+    text: String,
+    checked: rulebook::check::Checked,
+    cal: FiscalCalendar,
+    period: Period,
+    bindings: Vec<rulebook::input::SourceBinding>,
+    roster: Vec<rulebook::eval::targets::RosterEntry>,
+    roster_rejects: Vec<rulebook::input::Rejection>,
+    sheet: TargetSheet,
+}
+
+fn prepare(policy: &str, config: &str, period: &str, overrides: &[String]) -> Result<Prepared, u8> {
+    let (text, checked) = load_checked(policy).ok_or(1u8)?;
     let model = &checked.model;
     let cal = FiscalCalendar::new(model.calendar.fiscal_start.0);
-    let period = match cal.parse(period) {
-        Ok(p) => p,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return 2;
-        }
-    };
-    let mut run_config = match RunConfig::load(std::path::Path::new(config)) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
-            return 2;
-        }
-    };
+    let period = cal.parse(period).map_err(|msg| {
+        eprintln!("error: {msg}");
+        2u8
+    })?;
+    let mut run_config = RunConfig::load(std::path::Path::new(config)).map_err(|e| {
+        eprintln!("{e}");
+        2u8
+    })?;
     for arg in overrides {
-        match parse_source_arg(arg) {
-            Ok((name, path)) => run_config.override_path(&name, path),
-            Err(msg) => {
-                eprintln!("error: {msg}");
-                return 2;
-            }
-        }
+        let (name, path) = parse_source_arg(arg).map_err(|msg| {
+            eprintln!("error: {msg}");
+            2u8
+        })?;
+        run_config.override_path(&name, path);
     }
-    let bindings = match run_config.resolve(model) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("{e}");
-            return 2;
-        }
-    };
+    let bindings = run_config.resolve(model).map_err(|e| {
+        eprintln!("{e}");
+        2u8
+    })?;
     let roster_source = model
         .roster
         .as_ref()
@@ -251,29 +251,95 @@ pub fn targets(policy: &str, config: &str, period: &str, overrides: &[String]) -
         );
     let (Some(source), Some(binding)) = (roster_source, bindings.iter().find(|b| b.is_roster)) else {
         eprintln!("error: the policy has no roster, so there is nobody to give a target to");
-        return 1;
+        return Err(1);
     };
-    let roster = match read_roster(binding, source) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{e}");
-            return 2;
-        }
+    let roster = read_roster(binding, source).map_err(|e| {
+        eprintln!("{e}");
+        2u8
+    })?;
+    let sheet = target_sheet(&checked.parsed.policy, model, &roster.people, period.fiscal_year).map_err(|e| {
+        eprintln!("error: {e}");
+        1u8
+    })?;
+    Ok(Prepared {
+        text,
+        checked,
+        cal,
+        period,
+        bindings,
+        roster: roster.people,
+        roster_rejects: roster.rejected,
+        sheet,
+    })
+}
+
+pub fn targets(policy: &str, config: &str, period: &str, overrides: &[String]) -> u8 {
+    let p = match prepare(policy, config, period, overrides) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
-    for r in &roster.rejected {
+    for r in &p.roster_rejects {
         eprintln!("rejected: {r}");
     }
-    let sheet = match target_sheet(&checked.parsed.policy, model, &roster.people, period.fiscal_year) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
-        }
-    };
-    match write_target_sheet(&sheet, &cal, period, model) {
+    match write_target_sheet(&p.sheet, &p.cal, p.period, &p.checked.model) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: cannot write the target sheet: {e}");
+            2
+        }
+    }
+}
+
+pub fn run(policy: &str, config: &str, period: &str, overrides: &[String], out_dir: &str) -> u8 {
+    let p = match prepare(policy, config, period, overrides) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let run = rulebook::run::Run {
+        policy: &p.checked.parsed.policy,
+        model: &p.checked.model,
+        bindings: &p.bindings,
+        roster: &p.roster,
+        sheet: &p.sheet,
+        period: p.period,
+    };
+    let mut output = match rulebook::run::run(&run) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("nothing was written");
+            // A file that cannot be read is trouble (2); a policy that cannot be computed is 1.
+            return if matches!(e, rulebook::run::RunError::Input(_)) {
+                2
+            } else {
+                1
+            };
+        }
+    };
+    let mut rejects = p.roster_rejects.clone();
+    rejects.append(&mut output.rejects);
+    output.rejects = rejects;
+    let info = rulebook::run::write::ManifestInfo {
+        policy_file: policy,
+        policy_sha256: rulebook::input::hash::sha256_hex(p.text.as_bytes()),
+        version: p.checked.model.header.version.as_deref().unwrap_or(""),
+        period: p.cal.label(p.period),
+        rounding_unit: p.checked.model.header.rounding_unit,
+    };
+    match rulebook::run::write::write_outputs(std::path::Path::new(out_dir), &output, &p.cal, &info) {
+        Ok(()) => {
+            let total: Decimal = output.payouts.iter().map(|l| l.amount).sum();
+            eprintln!(
+                "{}: {} payout lines totalling {total}, {} measures, {} rows rejected; written to {out_dir}",
+                p.cal.label(p.period),
+                output.payouts.len(),
+                output.measures.len(),
+                output.rejects.len()
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("error: cannot write to `{out_dir}`: {e}");
             2
         }
     }

@@ -9,5 +9,6 @@ pub mod eval;
 pub mod format;
 pub mod input;
 pub mod money;
+pub mod run;
 pub mod suggest;
 pub mod syntax;

@@ -57,6 +57,23 @@ enum Command {
         #[arg(long = "source", value_name = "NAME=PATH")]
         sources: Vec<String>,
     },
+    /// Run a period: scores, payouts, measures, rejects and a manifest for payroll
+    Run {
+        /// The policy file
+        policy: String,
+        /// The run configuration binding the policy's sources to files
+        #[arg(long)]
+        config: String,
+        /// The period: a month `2027-03`, a quarter `2027-Q1` or a fiscal year `2027`
+        #[arg(long)]
+        period: String,
+        /// The directory to write the outputs to
+        #[arg(long)]
+        out: String,
+        /// Read a source from this file instead of the configured one: `NAME=PATH`
+        #[arg(long = "source", value_name = "NAME=PATH")]
+        sources: Vec<String>,
+    },
     /// Run the tests written inside policy files
     Test {
         /// Policy files whose tests to run
@@ -88,6 +105,13 @@ fn main() -> ExitCode {
         } => cli::check(&files, deny_warnings, matches!(format, OutputFormat::Json)),
         Command::Fmt { files, check, lang } => cli::fmt(&files, check, lang),
         Command::Test { files } => cli::test(&files),
+        Command::Run {
+            policy,
+            config,
+            period,
+            out,
+            sources,
+        } => cli::run(&policy, &config, &period, &sources, &out),
         Command::Targets {
             policy,
             config,

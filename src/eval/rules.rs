@@ -46,8 +46,22 @@ fn err<T>(span: Span, message: impl Into<String>) -> Result<T, EvalError> {
     })
 }
 
+/// What one salesperson's rules may ask of the run: the values of aggregations over their
+/// records, and results of other people (`across`) and of shorter periods (`at least`).
+pub trait World {
+    /// The value of the aggregation written at `span`, for this salesperson and period.
+    fn aggregate(&self, span: Span) -> Option<Value>;
+    /// The sum of `expr` over everyone who shares this salesperson's roster value of `by`.
+    fn across(&self, expr: &Expr, by: &str) -> Result<Decimal, EvalError>;
+    /// In how many periods of length `per` inside this period `cond` holds.
+    fn count_periods(&self, per: PeriodKind, cond: &Expr) -> Result<u32, EvalError>;
+    /// Days in the period divided by the days with records so far, for `projected`.
+    fn projection(&self) -> Decimal;
+}
+
 /// The values known for one salesperson and period, and the policy to compute the rest from.
 pub struct Rules<'a> {
+    world: Option<&'a dyn World>,
     policy: &'a Policy,
     model: &'a Model,
     /// Values given from outside (a test's `given`, or the record aggregates of a run).
@@ -66,6 +80,7 @@ impl<'a> Rules<'a> {
         target: Option<Decimal>,
     ) -> Rules<'a> {
         Rules {
+            world: None,
             policy,
             model,
             given,
@@ -73,6 +88,12 @@ impl<'a> Rules<'a> {
             computed: BTreeMap::new(),
             active: Vec::new(),
         }
+    }
+
+    /// Answers aggregations, roll-ups and counts of periods from a run.
+    pub fn with_world(mut self, world: &'a dyn World) -> Rules<'a> {
+        self.world = Some(world);
+        self
     }
 
     fn find<T>(&self, pick: impl Fn(&'a ItemKind) -> Option<&'a T>) -> Option<&'a T> {
@@ -150,18 +171,45 @@ impl<'a> Rules<'a> {
             ExprKind::Score => Value::Num(self.score(e.span)?),
             ExprKind::Grade => return err(e.span, "a grade is compared with `is`"),
             ExprKind::GradeIs(level) => Value::Bool(self.grade(e.span)? == level.text),
-            ExprKind::Aggregate { .. } => {
-                return err(
-                    e.span,
-                    "this aggregation reads records; give the metric's value instead",
-                );
-            }
-            ExprKind::AtLeast { .. } | ExprKind::Projected(_) | ExprKind::Across { .. } => {
-                return err(
-                    e.span,
-                    "this needs the results of other periods or people; give its value instead",
-                );
-            }
+            ExprKind::Aggregate { .. } => match self.world.and_then(|w| w.aggregate(e.span)) {
+                Some(v) => v,
+                None => {
+                    return err(
+                        e.span,
+                        "this aggregation reads records; give the metric's value instead",
+                    );
+                }
+            },
+            ExprKind::Across { expr, by } => match self.world {
+                Some(w) => Value::Num(w.across(expr, &by.text)?),
+                None => {
+                    return err(
+                        e.span,
+                        "a roll-up needs the results of other people; give its value instead",
+                    );
+                }
+            },
+            ExprKind::AtLeast { count, per, cond } => match self.world {
+                Some(w) => Value::Bool(w.count_periods(*per, cond)? >= *count),
+                None => {
+                    return err(
+                        e.span,
+                        "this needs the results of other periods; give its value instead",
+                    );
+                }
+            },
+            ExprKind::Projected(inner) => match self.world {
+                Some(w) => {
+                    let v = self.num(inner)?;
+                    Value::Num(money::mul(v, w.projection()).map_err(overflow)?)
+                }
+                None => {
+                    return err(
+                        e.span,
+                        "a projection needs the records of a run; give its value instead",
+                    );
+                }
+            },
             ExprKind::Unary(UnaryOp::Not, inner) => Value::Bool(!self.truth(inner)?),
             ExprKind::Unary(UnaryOp::Neg, inner) => Value::Num(-self.num(inner)?),
             ExprKind::Binary(BinaryOp::And, l, r) => Value::Bool(self.truth(l)? && self.truth(r)?),

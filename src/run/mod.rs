@@ -1,0 +1,557 @@
+//! The payroll run: every source streamed once, each row filtered and added into the
+//! accumulators of its salesperson and of each period it falls in; then, once per salesperson
+//! and period, the rules: metrics, score, grade, commission, bonus, promotion, discipline.
+//!
+//! This is the plain evaluator: rows are interpreted against the policy's expressions. Every
+//! input row is either used or rejected with its reason, and the control totals say so.
+
+pub mod aggregate;
+pub mod write;
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use crate::check::Model;
+use crate::eval::calendar::{FiscalCalendar, Period};
+use crate::eval::rules::{EvalError, Rules, Value, World};
+use crate::eval::targets::{RosterEntry, TargetSheet};
+use crate::input::config::SourceBinding;
+use crate::input::reader::{InputError, Record, Rejection, SourceReader, SourceSummary};
+use crate::syntax::ast::*;
+use aggregate::{Acc, Spec};
+
+/// One line of `scores.csv`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScoreLine {
+    pub rep: String,
+    pub period: Period,
+    /// Each metric's value, in the order the policy defines them; empty when it has none.
+    pub metrics: Vec<Option<Value>>,
+    pub score: Option<Decimal>,
+    pub grade: Option<String>,
+}
+
+/// One line of `payouts.csv`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PayoutLine {
+    pub rep: String,
+    pub period: Period,
+    /// `commission`, `bonus`, `spif` or `deduction`.
+    pub component: &'static str,
+    pub name: String,
+    pub base: Option<Decimal>,
+    /// The rate or tier applied, in words.
+    pub rate: String,
+    pub amount: Decimal,
+}
+
+/// One line of `measures.csv`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MeasureLine {
+    pub rep: String,
+    pub period: Period,
+    pub measure: String,
+    pub evidence: String,
+}
+
+/// Rows and amounts of one source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceTotals {
+    pub summary: SourceSummary,
+    pub rows_used: u64,
+    /// Sum of the amount field over rows whose amount could be read.
+    pub amount_read: Decimal,
+    pub amount_credited: Decimal,
+    pub amount_rejected: Decimal,
+}
+
+/// Everything a run produces.
+#[derive(Clone, Debug, Default)]
+pub struct RunOutput {
+    pub metric_names: Vec<String>,
+    pub scores: Vec<ScoreLine>,
+    pub payouts: Vec<PayoutLine>,
+    pub measures: Vec<MeasureLine>,
+    pub rejects: Vec<Rejection>,
+    pub sources: Vec<SourceTotals>,
+}
+
+#[derive(Debug)]
+pub enum RunError {
+    Input(InputError),
+    Eval {
+        rep: String,
+        period: String,
+        error: EvalError,
+    },
+    Totals(String),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Input(e) => write!(f, "{e}"),
+            RunError::Eval { rep, period, error } => {
+                write!(f, "salesperson `{rep}`, period {period}: {}", error.message)
+            }
+            RunError::Totals(msg) => write!(f, "control totals do not reconcile: {msg}"),
+        }
+    }
+}
+
+/// The inputs of a run, already bound and read.
+pub struct Run<'a> {
+    pub policy: &'a Policy,
+    pub model: &'a Model,
+    pub bindings: &'a [SourceBinding],
+    pub roster: &'a [RosterEntry],
+    pub sheet: &'a TargetSheet,
+    pub period: Period,
+}
+
+/// What the rules of one salesperson in one period see of the run.
+struct Place<'r, 'a> {
+    state: &'r State<'a>,
+    rep: usize,
+    slot: usize,
+}
+
+struct State<'a> {
+    run: &'a Run<'a>,
+    cal: FiscalCalendar,
+    /// The periods results are computed for, shortest first.
+    slots: Vec<Period>,
+    specs: Vec<Spec<'a>>,
+    /// (spec, rep, slot) → accumulator.
+    acc: BTreeMap<(usize, usize, usize), Acc>,
+    /// The last day with a record, for projections.
+    last_day: Option<jiff::civil::Date>,
+}
+
+impl State<'_> {
+    fn rules(&self, rep: usize, slot: usize) -> Rules<'_> {
+        let r = &self.run.roster[rep];
+        let target = self.run.sheet.target(&self.cal, &r.id, self.slots[slot]);
+        Rules::new(self.run.policy, self.run.model, BTreeMap::new(), Some(target))
+    }
+}
+
+impl World for Place<'_, '_> {
+    fn aggregate(&self, span: Span) -> Option<Value> {
+        let spec = self
+            .state
+            .specs
+            .iter()
+            .position(|s| s.span.start == span.start && s.span.end == span.end)?;
+        match self.state.acc.get(&(spec, self.rep, self.slot)) {
+            Some(acc) => acc.value(),
+            None => Acc::new(self.state.specs[spec].func).value(),
+        }
+    }
+
+    fn across(&self, expr: &Expr, by: &str) -> Result<Decimal, EvalError> {
+        let roster = self.state.run.roster;
+        let mine = roster[self.rep].attrs.get(by);
+        let mut total = Decimal::ZERO;
+        for (i, r) in roster.iter().enumerate() {
+            if r.attrs.get(by) == mine && self.state.employed(i, self.slot) {
+                let place = Place {
+                    state: self.state,
+                    rep: i,
+                    slot: self.slot,
+                };
+                let mut rules = self.state.rules(i, self.slot).with_world(&place);
+                match rules.expr(expr)? {
+                    Value::Num(d) => total += d,
+                    other => {
+                        return Err(EvalError {
+                            message: format!("cannot add up {other}"),
+                            span: expr.span,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(total)
+    }
+
+    fn count_periods(&self, per: PeriodKind, cond: &Expr) -> Result<u32, EvalError> {
+        let outer = self.state.slots[self.slot];
+        let mut n = 0;
+        for sub in self.state.cal.within(outer, per) {
+            let Some(slot) = self.state.slots.iter().position(|p| *p == sub) else {
+                continue;
+            };
+            let place = Place {
+                state: self.state,
+                rep: self.rep,
+                slot,
+            };
+            let mut rules = self.state.rules(self.rep, slot).with_world(&place);
+            if rules.expr(cond)? == Value::Bool(true) {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    fn projection(&self) -> Decimal {
+        let p = self.state.slots[self.slot];
+        let (start, end) = (self.state.cal.start(p), self.state.cal.end(p));
+        match self.state.last_day {
+            Some(last) if last >= start && last < end => {
+                let elapsed = Decimal::from(self.state.cal.days_employed(p, None, Some(last)));
+                Decimal::from(self.state.cal.days(p))
+                    .checked_div(elapsed)
+                    .unwrap_or(Decimal::ONE)
+            }
+            _ => Decimal::ONE,
+        }
+    }
+}
+
+impl State<'_> {
+    fn employed(&self, rep: usize, slot: usize) -> bool {
+        let r = &self.run.roster[rep];
+        self.cal.days_employed(self.slots[slot], r.hired, r.left) > 0
+    }
+}
+
+/// The periods of a run: every assessment and review period inside `period`, shortest first,
+/// each in date order.
+pub fn slots(model: &Model, cal: &FiscalCalendar, period: Period) -> Vec<Period> {
+    let mut out = Vec::new();
+    for kind in [PeriodKind::Month, PeriodKind::Quarter, PeriodKind::Year] {
+        if kind <= period.kind && model.calendar.has(kind) {
+            out.extend(cal.within(period, kind));
+        }
+    }
+    out
+}
+
+/// Runs the policy over the sources for `run.period`.
+pub fn run(run: &Run) -> Result<RunOutput, RunError> {
+    let cal = FiscalCalendar::new(run.model.calendar.fiscal_start.0);
+    let mut state = State {
+        run,
+        cal,
+        slots: slots(run.model, &cal, run.period),
+        specs: aggregate::specs(run.policy),
+        acc: BTreeMap::new(),
+        last_day: None,
+    };
+    let mut out = RunOutput::default();
+    let reps: BTreeMap<&str, usize> = run.roster.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    for binding in run.bindings.iter().filter(|b| !b.is_roster) {
+        read_source(&mut state, binding, &reps, &mut out)?;
+    }
+    evaluate(&state, &mut out)?;
+    Ok(out)
+}
+
+fn read_source(
+    state: &mut State,
+    binding: &SourceBinding,
+    reps: &BTreeMap<&str, usize>,
+    out: &mut RunOutput,
+) -> Result<(), RunError> {
+    let run = state.run;
+    let source = run.policy.items.iter().find_map(|i| match &i.kind {
+        ItemKind::Source(s) if s.name.text == binding.name => Some(s),
+        _ => None,
+    });
+    let marked = |m: FieldMod| {
+        source
+            .and_then(|s| s.fields.iter().find(|f| f.mods.iter().any(|(x, _)| *x == m)))
+            .and_then(|f| binding.field_index(&f.name.text))
+    };
+    let (rep_field, date_field, amount_field) = (
+        marked(FieldMod::Salesperson),
+        marked(FieldMod::Dated),
+        binding.amount_field(),
+    );
+    let specs: Vec<usize> = (0..state.specs.len())
+        .filter(|i| state.specs[*i].source == binding.name)
+        .collect();
+    let (start, end) = (state.cal.start(run.period), state.cal.end(run.period));
+    let roster_name = run.model.roster.clone();
+    let mut reader = SourceReader::open(binding).map_err(RunError::Input)?;
+    let (mut used, mut read, mut credited, mut rejected_amount) = (0u64, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    while let Some(record) = reader.next_record().map_err(RunError::Input)? {
+        let row = match record {
+            Record::Rejected(r) => {
+                out.rejects.push(r);
+                continue;
+            }
+            Record::Row(row) => row,
+        };
+        let amount = amount_field.and_then(|i| row.decimal(i));
+        read += amount.unwrap_or_default();
+        let reject = |reason: String, field: Option<usize>| Rejection {
+            file: binding.path.clone(),
+            record: row.record(),
+            line: row.line(),
+            column: field.map(|i| i + 1),
+            header: field.map(|i| binding.fields[i].column.clone()),
+            field: field.map(|i| binding.fields[i].name.clone()),
+            value: field
+                .and_then(|i| row.get(i))
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+            reason,
+        };
+        let rep = match rep_field.and_then(|i| row.text(i)) {
+            Some(id) => match reps.get(id) {
+                Some(r) => Some(*r),
+                None => {
+                    out.rejects.push(reject(
+                        format!("unknown salesperson `{id}`: not on the roster"),
+                        rep_field,
+                    ));
+                    rejected_amount += amount.unwrap_or_default();
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let date = date_field.and_then(|i| row.date(i));
+        if let Some(d) = date
+            && (d < start || d > end)
+        {
+            let label = state.cal.label(run.period);
+            out.rejects
+                .push(reject(format!("outside the period {label}"), date_field));
+            rejected_amount += amount.unwrap_or_default();
+            continue;
+        }
+        used += 1;
+        credited += amount.unwrap_or_default();
+        if let Some(d) = date {
+            state.last_day = Some(state.last_day.map_or(d, |l| l.max(d)));
+        }
+        // A record without a salesperson (market data) counts for everyone.
+        let targets: Vec<usize> = match rep {
+            Some(r) => vec![r],
+            None => (0..run.roster.len()).collect(),
+        };
+        for &spec_index in &specs {
+            let spec = &state.specs[spec_index];
+            for &r in &targets {
+                let person = &run.roster[r];
+                let keep = match spec.filter {
+                    Some(f) => {
+                        aggregate::row_value(f, row, binding, roster_name.as_deref(), person)
+                            .map_err(|m| row_error(binding, row.line(), m))?
+                            == Some(Value::Bool(true))
+                    }
+                    None => true,
+                };
+                if !keep {
+                    continue;
+                }
+                let value = match spec.arg {
+                    Some(arg) => aggregate::row_value(arg, row, binding, roster_name.as_deref(), person)
+                        .map_err(|m| row_error(binding, row.line(), m))?,
+                    None => Some(Value::Bool(true)),
+                };
+                for (slot, p) in state.slots.iter().enumerate() {
+                    let inside = date.is_none_or(|d| d >= state.cal.start(*p) && d <= state.cal.end(*p));
+                    if inside {
+                        state
+                            .acc
+                            .entry((spec_index, r, slot))
+                            .or_insert_with(|| Acc::new(spec.func))
+                            .add(value.as_ref())
+                            .map_err(|_| row_error(binding, row.line(), "arithmetic overflow".into()))?;
+                    }
+                }
+            }
+        }
+    }
+    let summary = reader.finish().map_err(RunError::Input)?;
+    let rejected_rows = summary.rows_read - used;
+    if amount_field.is_some() && read != credited + rejected_amount {
+        return Err(RunError::Totals(format!(
+            "`{}`: amount read {read} ≠ credited {credited} + rejected {rejected_amount}",
+            binding.name
+        )));
+    }
+    let _ = rejected_rows;
+    out.sources.push(SourceTotals {
+        summary,
+        rows_used: used,
+        amount_read: read,
+        amount_credited: credited,
+        amount_rejected: rejected_amount,
+    });
+    Ok(())
+}
+
+fn row_error(binding: &SourceBinding, line: u64, message: String) -> RunError {
+    RunError::Input(InputError {
+        file: binding.path.clone(),
+        line: Some(line),
+        column: None,
+        offset: None,
+        message,
+        help: None,
+    })
+}
+
+fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
+    let run = state.run;
+    let items: Vec<&ItemKind> = run.policy.items.iter().map(|i| &i.kind).collect();
+    let metrics: Vec<&Metric> = items
+        .iter()
+        .filter_map(|k| if let ItemKind::Metric(m) = k { Some(m) } else { None })
+        .collect();
+    out.metric_names = metrics.iter().map(|m| m.name.text.clone()).collect();
+    let has_score = items.iter().any(|k| matches!(k, ItemKind::Score(_)));
+    let has_grade = items.iter().any(|k| matches!(k, ItemKind::Grade(_)));
+    let assess = run.model.calendar.assess;
+    // Paid so far this fiscal year, per commission and salesperson, for yearly caps.
+    let mut paid: BTreeMap<(String, usize), Decimal> = BTreeMap::new();
+    // Consecutive periods a measure's condition held, per measure and salesperson.
+    let mut streak: BTreeMap<(String, usize), u32> = BTreeMap::new();
+    for (slot, period) in state.slots.iter().enumerate() {
+        let label = state.cal.label(*period);
+        for (rep, person) in run.roster.iter().enumerate() {
+            if !state.employed(rep, slot) {
+                continue;
+            }
+            let fail = |error: EvalError| RunError::Eval {
+                rep: person.id.clone(),
+                period: label.clone(),
+                error,
+            };
+            let place = Place { state, rep, slot };
+            let mut rules = state.rules(rep, slot).with_world(&place);
+            let values: Vec<Option<Value>> = metrics
+                .iter()
+                .map(|m| rules.name(&m.name.text, m.name.span).ok())
+                .collect();
+            let score = if has_score {
+                rules.score(Span::default()).ok()
+            } else {
+                None
+            };
+            let grade = if has_grade {
+                rules.grade(Span::default()).ok()
+            } else {
+                None
+            };
+            out.scores.push(ScoreLine {
+                rep: person.id.clone(),
+                period: *period,
+                metrics: values,
+                score,
+                grade,
+            });
+            for kind in &items {
+                match kind {
+                    ItemKind::Commission(c) if c.per.unwrap_or(assess) == period.kind => {
+                        let mut amount = rules.commission(c).map_err(fail)?;
+                        let key = (c.name.text.clone(), rep);
+                        for cap in c
+                            .caps
+                            .iter()
+                            .filter(|cap| cap.per == PeriodKind::Year && period.kind < PeriodKind::Year)
+                        {
+                            let so_far = paid.get(&key).copied().unwrap_or_default();
+                            amount = amount.min((cap.amount.value - so_far).max(Decimal::ZERO));
+                        }
+                        *paid.entry(key).or_default() += amount;
+                        let base = rules
+                            .expr(&c.base)
+                            .ok()
+                            .and_then(|v| if let Value::Num(d) = v { Some(d) } else { None });
+                        let mode = match c.mode {
+                            TierMode::Marginal => "marginal tiers",
+                            TierMode::Retroactive => "retroactive tiers",
+                            TierMode::Interpolated => "interpolated tiers",
+                        };
+                        out.payouts.push(PayoutLine {
+                            rep: person.id.clone(),
+                            period: *period,
+                            component: "commission",
+                            name: c.name.text.clone(),
+                            base,
+                            rate: mode.into(),
+                            amount,
+                        });
+                    }
+                    ItemKind::Bonus(b) if b.per == period.kind => {
+                        let amount = rules.bonus(b).map_err(fail)?;
+                        if !amount.is_zero() {
+                            out.payouts.push(PayoutLine {
+                                rep: person.id.clone(),
+                                period: *period,
+                                component: if b.spif { "spif" } else { "bonus" },
+                                name: b.name.text.clone(),
+                                base: None,
+                                rate: String::new(),
+                                amount,
+                            });
+                        }
+                    }
+                    ItemKind::Promotion(p) if p.per == period.kind
+                        && rules.expr(&p.cond).map_err(fail)? == Value::Bool(true) => {
+                            out.measures.push(MeasureLine {
+                                rep: person.id.clone(),
+                                period: *period,
+                                measure: format!("promotion {}", p.name.text),
+                                evidence: crate::format::expr::expr(&p.cond, Lang::En),
+                            });
+                        }
+                    ItemKind::Discipline(d) => {
+                        for m in &d.measures {
+                            let triggered = match &m.window {
+                                Window::In(per, _) if *per == period.kind => {
+                                    rules.expr(&m.cond).map_err(fail)? == Value::Bool(true)
+                                }
+                                Window::InARow { count, per, .. } if *per == period.kind => {
+                                    let held = rules.expr(&m.cond).map_err(fail)? == Value::Bool(true);
+                                    let key = (m.name.text.clone(), rep);
+                                    let n = if held {
+                                        streak.get(&key).copied().unwrap_or(0) + 1
+                                    } else {
+                                        0
+                                    };
+                                    let hit = n >= *count;
+                                    streak.insert(key, if hit { 0 } else { n });
+                                    hit
+                                }
+                                Window::Times { count, within, .. } if *within == period.kind => {
+                                    place.count_periods(assess, &m.cond).map_err(fail)? >= *count
+                                }
+                                _ => false,
+                            };
+                            if triggered {
+                                out.measures.push(MeasureLine {
+                                    rep: person.id.clone(),
+                                    period: *period,
+                                    measure: m.name.text.clone(),
+                                    evidence: crate::format::expr::expr(&m.cond, Lang::En),
+                                });
+                                if let Some(amount) = &m.deduct {
+                                    out.payouts.push(PayoutLine {
+                                        rep: person.id.clone(),
+                                        period: *period,
+                                        component: "deduction",
+                                        name: m.name.text.clone(),
+                                        base: None,
+                                        rate: String::new(),
+                                        amount: -amount.value,
+                                    });
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,176 @@
+//! `rulebook run` end to end on a small period whose every number is worked out by hand.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+const POLICY: &str = r#"policy "r"
+  version "1"
+  effective 2027-01-01
+  currency CNY
+  rounding half-up to 0.01
+
+calendar
+  fiscal year starts jan
+  assess monthly
+  review quarterly, yearly
+
+source sales
+  deal_id  text   key
+  rep      text   salesperson
+  day      date   dated
+  amount   money
+  status   text
+
+roster reps
+  rep_id  text  id
+  region  text
+
+target company 1,200,000 yearly
+split company by region: east 50%, west 50%
+
+metric revenue = sum of sales.amount where sales.status = "closed"
+metric attainment = revenue / target
+
+commission sales_commission on revenue by attainment marginal
+  below 100%  5%
+  above 100%  10%
+  cap 6,000 yearly
+
+bonus q 1,000 quarterly if attainment >= 100%
+
+discipline
+  warning  if attainment < 50% for 2 months in a row
+"#;
+
+const ROSTER: &str = "rep_id,region
+E1,east
+W1,west
+";
+
+const SALES: &str = "deal_id,rep,day,amount,status
+D1,E1,2027-01-10,60000.00,closed
+D2,E1,2027-01-11,10000.00,open
+D3,E1,2027-02-10,40000.00,closed
+D4,E1,2027-03-10,55000.00,closed
+D5,E1,2027-03-20,-5000.00,closed
+D6,W1,2027-01-05,20000.00,closed
+D7,W1,2027-02-05,20000.00,closed
+D8,W1,2027-03-05,30000.00,closed
+D9,X9,2027-03-05,1000.00,closed
+D10,E1,2027-04-02,1000.00,closed
+";
+
+fn workdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rulebook-run-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("r.policy"), POLICY).unwrap();
+    std::fs::write(dir.join("roster.csv"), ROSTER).unwrap();
+    std::fs::write(dir.join("sales.csv"), SALES).unwrap();
+    std::fs::write(
+        dir.join("run.yaml"),
+        "sources:\n  sales:\n    path: sales.csv\n  reps:\n    path: roster.csv\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn run(dir: &PathBuf, out: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_rulebook"))
+        .args([
+            "run", "r.policy", "--config", "run.yaml", "--period", "2027-Q1", "--out", out,
+        ])
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_quarter_run_pays_what_was_worked_out_by_hand() {
+    let dir = workdir("q1");
+    let out = run(&dir, "out");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let read = |f: &str| std::fs::read_to_string(dir.join("out").join(f)).unwrap();
+    // Monthly target: 1,200,000 / 12 = 100,000, half each to east (E1) and west (W1).
+    // E1 January: 60,000 at 120% → 50,000 × 5% + 10,000 × 10% = 3,500 (the open deal is not counted).
+    // E1 February: 40,000 at 80% → 2,000. E1 March: 55,000 − 5,000 returned = 50,000 at 100% →
+    // 2,500, but the yearly cap of 6,000 leaves 6,000 − 5,500 = 500.
+    // W1: 20,000 → 1,000; 20,000 → 1,000; 30,000 → 1,500.
+    // Q1 bonus: E1 150,000 of 150,000 = 100% → 1,000; W1 70,000 → none.
+    assert_eq!(
+        read("payouts.csv"),
+        "salesperson,period,component,name,base,rate,amount,policy_version\n\
+E1,2027-01,commission,sales_commission,60000.00,marginal tiers,3500.00,1\n\
+W1,2027-01,commission,sales_commission,20000.00,marginal tiers,1000.00,1\n\
+E1,2027-02,commission,sales_commission,40000.00,marginal tiers,2000.00,1\n\
+W1,2027-02,commission,sales_commission,20000.00,marginal tiers,1000.00,1\n\
+E1,2027-03,commission,sales_commission,50000.00,marginal tiers,500.00,1\n\
+W1,2027-03,commission,sales_commission,30000.00,marginal tiers,1500.00,1\n\
+E1,2027-Q1,bonus,q,,,1000.00,1\n"
+    );
+    // W1 is under 50% in January and February: a warning in February.
+    assert_eq!(
+        read("measures.csv"),
+        "salesperson,period,measure,evidence,policy_version\nW1,2027-02,warning,attainment < 50%,1\n"
+    );
+    assert_eq!(
+        read("rejects.csv"),
+        "file,line,column,field,value,reason\n\
+sales.csv,10,2,rep,X9,unknown salesperson `X9`: not on the roster\n\
+sales.csv,11,3,day,2027-04-02,outside the period 2027-Q1\n"
+    );
+    let manifest: serde_json::Value = serde_json::from_str(&read("manifest.json")).unwrap();
+    let sales = &manifest["inputs"][0];
+    // 10 rows = 8 used + 2 rejected; 232,000 read = 230,000 credited + 2,000 rejected.
+    assert_eq!(
+        (
+            sales["rows_read"].as_u64(),
+            sales["rows_used"].as_u64(),
+            sales["rows_rejected"].as_u64()
+        ),
+        (Some(10), Some(8), Some(2))
+    );
+    assert_eq!(sales["amount_read"], "232000.00");
+    assert_eq!(sales["amount_credited"], "230000.00");
+    assert_eq!(sales["amount_rejected"], "2000.00");
+    assert_eq!(manifest["outputs"]["payout_total"], "10500.00");
+    assert!(read("scores.csv").contains("W1,2027-Q1,70000,0.466667,,,1\n"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn two_runs_are_byte_identical() {
+    let dir = workdir("twice");
+    assert_eq!(run(&dir, "a").status.code(), Some(0));
+    assert_eq!(run(&dir, "b").status.code(), Some(0));
+    for f in [
+        "scores.csv",
+        "payouts.csv",
+        "measures.csv",
+        "rejects.csv",
+        "manifest.json",
+    ] {
+        let a = std::fs::read(dir.join("a").join(f)).unwrap();
+        let b = std::fs::read(dir.join("b").join(f)).unwrap();
+        assert_eq!(a, b, "{f} differs between two runs");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_malformed_file_writes_no_output() {
+    let dir = workdir("malformed");
+    std::fs::write(
+        dir.join("sales.csv"),
+        "deal_id,rep,day,status\nD1,E1,2027-01-10,closed\n",
+    )
+    .unwrap();
+    let out = run(&dir, "out");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("amount"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dir.join("out").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
