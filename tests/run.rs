@@ -116,7 +116,7 @@ E1,2027-Q1,bonus,q,,,1000.00,1\n"
         read("rejects.csv"),
         "file,line,column,field,value,reason\n\
 sales.csv,10,2,rep,X9,unknown salesperson `X9`: not on the roster\n\
-sales.csv,11,3,day,2027-04-02,outside the period 2027-Q1\n"
+sales.csv,11,3,day,2027-04-02,after the end of the period 2027-Q1\n"
     );
     let manifest: serde_json::Value = serde_json::from_str(&read("manifest.json")).unwrap();
     let sales = &manifest["inputs"][0];

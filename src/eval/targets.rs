@@ -88,7 +88,11 @@ pub struct TargetSheet {
 impl TargetSheet {
     /// A salesperson's target for a period: the sum of their months in it.
     pub fn target(&self, cal: &FiscalCalendar, rep: &str, period: Period) -> Decimal {
-        let (start, end) = (cal.start(period), cal.end(period));
+        self.target_between(cal, rep, cal.start(period), cal.end(period))
+    }
+
+    /// A salesperson's target for the months that start between `start` and `end` (inclusive).
+    pub fn target_between(&self, cal: &FiscalCalendar, rep: &str, start: Date, end: Date) -> Decimal {
         self.lines
             .iter()
             .filter(|l| l.rep == rep && cal.start(l.month) >= start && cal.start(l.month) <= end)

@@ -129,14 +129,12 @@ impl Acc {
                 *s = money::add(*s, *d)?;
                 *n += 1;
             }
-            (Acc::Min(m), v)
-                if m.as_ref().is_none_or(|cur| less(v, cur)) => {
-                    *m = Some(v.clone());
-                }
-            (Acc::Max(m), v)
-                if m.as_ref().is_none_or(|cur| less(cur, v)) => {
-                    *m = Some(v.clone());
-                }
+            (Acc::Min(m), v) if m.as_ref().is_none_or(|cur| less(v, cur)) => {
+                *m = Some(v.clone());
+            }
+            (Acc::Max(m), v) if m.as_ref().is_none_or(|cur| less(cur, v)) => {
+                *m = Some(v.clone());
+            }
             _ => {}
         }
         Ok(())

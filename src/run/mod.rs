@@ -117,11 +117,22 @@ struct Place<'r, 'a> {
     slot: usize,
 }
 
+/// A span of days results are computed for: a period, or a year to date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot {
+    /// The period; for a year to date, the month it runs to.
+    pub period: Period,
+    pub start: jiff::civil::Date,
+    pub end: jiff::civil::Date,
+    pub year_to_date: bool,
+}
+
 struct State<'a> {
     run: &'a Run<'a>,
     cal: FiscalCalendar,
-    /// The periods results are computed for, shortest first.
-    slots: Vec<Period>,
+    /// What results are computed for: the periods from the start of the fiscal year to the end
+    /// of the run's period, shortest first, then the years to date.
+    slots: Vec<Slot>,
     specs: Vec<Spec<'a>>,
     /// (spec, rep, slot) → accumulator.
     acc: BTreeMap<(usize, usize, usize), Acc>,
@@ -132,7 +143,8 @@ struct State<'a> {
 impl State<'_> {
     fn rules(&self, rep: usize, slot: usize) -> Rules<'_> {
         let r = &self.run.roster[rep];
-        let target = self.run.sheet.target(&self.cal, &r.id, self.slots[slot]);
+        let s = &self.slots[slot];
+        let target = self.run.sheet.target_between(&self.cal, &r.id, s.start, s.end);
         Rules::new(self.run.policy, self.run.model, BTreeMap::new(), Some(target))
     }
 }
@@ -177,10 +189,10 @@ impl World for Place<'_, '_> {
     }
 
     fn count_periods(&self, per: PeriodKind, cond: &Expr) -> Result<u32, EvalError> {
-        let outer = self.state.slots[self.slot];
+        let outer = self.state.slots[self.slot].period;
         let mut n = 0;
         for sub in self.state.cal.within(outer, per) {
-            let Some(slot) = self.state.slots.iter().position(|p| *p == sub) else {
+            let Some(slot) = self.state.slots.iter().position(|s| s.period == sub && !s.year_to_date) else {
                 continue;
             };
             let place = Place {
@@ -197,8 +209,8 @@ impl World for Place<'_, '_> {
     }
 
     fn projection(&self) -> Decimal {
-        let p = self.state.slots[self.slot];
-        let (start, end) = (self.state.cal.start(p), self.state.cal.end(p));
+        let slot = self.state.slots[self.slot];
+        let (p, start, end) = (slot.period, slot.start, slot.end);
         match self.state.last_day {
             Some(last) if last >= start && last < end => {
                 let elapsed = Decimal::from(self.state.cal.days_employed(p, None, Some(last)));
@@ -214,17 +226,48 @@ impl World for Place<'_, '_> {
 impl State<'_> {
     fn employed(&self, rep: usize, slot: usize) -> bool {
         let r = &self.run.roster[rep];
-        self.cal.days_employed(self.slots[slot], r.hired, r.left) > 0
+        let s = &self.slots[slot];
+        r.hired.is_none_or(|h| h <= s.end) && r.left.is_none_or(|l| l >= s.start)
     }
 }
 
-/// The periods of a run: every assessment and review period inside `period`, shortest first,
-/// each in date order.
-pub fn slots(model: &Model, cal: &FiscalCalendar, period: Period) -> Vec<Period> {
+/// What a run computes: every assessment and review period from the start of the fiscal year
+/// to the end of `period` (earlier months count for yearly caps and years to date), shortest
+/// first, then a year to date for each month when `year_to_date` is asked for.
+pub fn slots(model: &Model, cal: &FiscalCalendar, period: Period, year_to_date: bool) -> Vec<Slot> {
+    let year = Period {
+        fiscal_year: period.fiscal_year,
+        kind: PeriodKind::Year,
+        index: 1,
+    };
+    let end = cal.end(period);
     let mut out = Vec::new();
     for kind in [PeriodKind::Month, PeriodKind::Quarter, PeriodKind::Year] {
-        if kind <= period.kind && model.calendar.has(kind) {
-            out.extend(cal.within(period, kind));
+        if model.calendar.has(kind) {
+            for p in cal.within(year, kind) {
+                if cal.end(p) <= end {
+                    out.push(Slot {
+                        period: p,
+                        start: cal.start(p),
+                        end: cal.end(p),
+                        year_to_date: false,
+                    });
+                }
+            }
+        }
+    }
+    if year_to_date {
+        for m in cal
+            .within(year, PeriodKind::Month)
+            .into_iter()
+            .filter(|m| cal.end(*m) <= end)
+        {
+            out.push(Slot {
+                period: m,
+                start: cal.start(year),
+                end: cal.end(m),
+                year_to_date: true,
+            });
         }
     }
     out
@@ -236,7 +279,15 @@ pub fn run(run: &Run) -> Result<RunOutput, RunError> {
     let mut state = State {
         run,
         cal,
-        slots: slots(run.model, &cal, run.period),
+        slots: slots(
+            run.model,
+            &cal,
+            run.period,
+            run.policy
+                .items
+                .iter()
+                .any(|i| matches!(&i.kind, ItemKind::Commission(c) if c.year_to_date.is_some())),
+        ),
         specs: aggregate::specs(run.policy),
         acc: BTreeMap::new(),
         last_day: None,
@@ -274,7 +325,14 @@ fn read_source(
     let specs: Vec<usize> = (0..state.specs.len())
         .filter(|i| state.specs[*i].source == binding.name)
         .collect();
-    let (start, end) = (state.cal.start(run.period), state.cal.end(run.period));
+    // Records from the start of the fiscal year count: earlier months feed yearly caps and
+    // years to date.
+    let year = Period {
+        fiscal_year: run.period.fiscal_year,
+        kind: PeriodKind::Year,
+        index: 1,
+    };
+    let (start, end) = (state.cal.start(year), state.cal.end(run.period));
     let roster_name = run.model.roster.clone();
     let mut reader = SourceReader::open(binding).map_err(RunError::Input)?;
     let (mut used, mut read, mut credited, mut rejected_amount) = (0u64, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
@@ -319,9 +377,16 @@ fn read_source(
         if let Some(d) = date
             && (d < start || d > end)
         {
-            let label = state.cal.label(run.period);
-            out.rejects
-                .push(reject(format!("outside the period {label}"), date_field));
+            let reason = if d > end {
+                format!("after the end of the period {}", state.cal.label(run.period))
+            } else {
+                format!(
+                    "before fiscal year {}, which the period {} is in",
+                    run.period.fiscal_year,
+                    state.cal.label(run.period)
+                )
+            };
+            out.rejects.push(reject(reason, date_field));
             rejected_amount += amount.unwrap_or_default();
             continue;
         }
@@ -356,7 +421,7 @@ fn read_source(
                     None => Some(Value::Bool(true)),
                 };
                 for (slot, p) in state.slots.iter().enumerate() {
-                    let inside = date.is_none_or(|d| d >= state.cal.start(*p) && d <= state.cal.end(*p));
+                    let inside = date.is_none_or(|d| d >= p.start && d <= p.end);
                     if inside {
                         state
                             .acc
@@ -399,6 +464,17 @@ fn row_error(binding: &SourceBinding, line: u64, message: String) -> RunError {
     })
 }
 
+/// Running balances of one salesperson across the periods of a run.
+#[derive(Default)]
+struct Balances {
+    /// Commission paid so far this fiscal year, per commission: yearly caps and true-ups.
+    paid: BTreeMap<String, Decimal>,
+    /// Advances of recoverable draws not yet recovered, per draw.
+    draw_balance: BTreeMap<String, Decimal>,
+    /// Consecutive periods a measure's condition has held, per measure.
+    streak: BTreeMap<String, u32>,
+}
+
 fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
     let run = state.run;
     let items: Vec<&ItemKind> = run.policy.items.iter().map(|i| &i.kind).collect();
@@ -410,12 +486,13 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
     let has_score = items.iter().any(|k| matches!(k, ItemKind::Score(_)));
     let has_grade = items.iter().any(|k| matches!(k, ItemKind::Grade(_)));
     let assess = run.model.calendar.assess;
-    // Paid so far this fiscal year, per commission and salesperson, for yearly caps.
-    let mut paid: BTreeMap<(String, usize), Decimal> = BTreeMap::new();
-    // Consecutive periods a measure's condition held, per measure and salesperson.
-    let mut streak: BTreeMap<(String, usize), u32> = BTreeMap::new();
-    for (slot, period) in state.slots.iter().enumerate() {
-        let label = state.cal.label(*period);
+    let (show_from, show_to) = (state.cal.start(run.period), state.cal.end(run.period));
+    let mut balances: Vec<Balances> = run.roster.iter().map(|_| Balances::default()).collect();
+    for (slot, s) in state.slots.iter().enumerate().filter(|(_, s)| !s.year_to_date) {
+        let period = s.period;
+        // Earlier periods of the year are computed for the balances, shown only when asked for.
+        let shown = s.start >= show_from && s.end <= show_to;
+        let label = state.cal.label(period);
         for (rep, person) in run.roster.iter().enumerate() {
             if !state.employed(rep, slot) {
                 continue;
@@ -427,79 +504,91 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
             };
             let place = Place { state, rep, slot };
             let mut rules = state.rules(rep, slot).with_world(&place);
-            let values: Vec<Option<Value>> = metrics
-                .iter()
-                .map(|m| rules.name(&m.name.text, m.name.span).ok())
-                .collect();
-            let score = if has_score {
-                rules.score(Span::default()).ok()
-            } else {
-                None
-            };
-            let grade = if has_grade {
-                rules.grade(Span::default()).ok()
-            } else {
-                None
-            };
-            out.scores.push(ScoreLine {
-                rep: person.id.clone(),
-                period: *period,
-                metrics: values,
-                score,
-                grade,
-            });
+            let mut lines: Vec<PayoutLine> = Vec::new();
+            let mut measures: Vec<MeasureLine> = Vec::new();
+            let line =
+                |component: &'static str, name: &str, base: Option<Decimal>, rate: &str, amount: Decimal| PayoutLine {
+                    rep: person.id.clone(),
+                    period,
+                    component,
+                    name: name.to_string(),
+                    base,
+                    rate: rate.to_string(),
+                    amount,
+                };
+            let bal = &mut balances[rep];
+            let mut commissions: BTreeMap<String, Decimal> = BTreeMap::new();
             for kind in &items {
                 match kind {
                     ItemKind::Commission(c) if c.per.unwrap_or(assess) == period.kind => {
-                        let mut amount = rules.commission(c).map_err(fail)?;
-                        let key = (c.name.text.clone(), rep);
-                        for cap in c
-                            .caps
-                            .iter()
-                            .filter(|cap| cap.per == PeriodKind::Year && period.kind < PeriodKind::Year)
-                        {
-                            let so_far = paid.get(&key).copied().unwrap_or_default();
-                            amount = amount.min((cap.amount.value - so_far).max(Decimal::ZERO));
-                        }
-                        *paid.entry(key).or_default() += amount;
                         let base = rules
                             .expr(&c.base)
                             .ok()
                             .and_then(|v| if let Value::Num(d) = v { Some(d) } else { None });
+                        let so_far = bal.paid.get(&c.name.text).copied().unwrap_or_default();
+                        let (amount, how) = if c.year_to_date.is_some() {
+                            // Pay the year to date's commission less what the year has paid.
+                            let ytd = state
+                                .slots
+                                .iter()
+                                .position(|y| y.year_to_date && y.period == period)
+                                .ok_or_else(|| {
+                                    fail(EvalError {
+                                        message: "no year to date".into(),
+                                        span: c.name.span,
+                                    })
+                                })?;
+                            let ytd_place = Place { state, rep, slot: ytd };
+                            let mut ytd_rules = state.rules(rep, ytd).with_world(&ytd_place);
+                            let total = ytd_rules.commission(c).map_err(fail)?;
+                            (total - so_far, "year-to-date true-up")
+                        } else {
+                            let mut amount = rules.commission(c).map_err(fail)?;
+                            for cap in c
+                                .caps
+                                .iter()
+                                .filter(|cap| cap.per == PeriodKind::Year && period.kind < PeriodKind::Year)
+                            {
+                                amount = amount.min((cap.amount.value - so_far).max(Decimal::ZERO));
+                            }
+                            (amount, "")
+                        };
+                        *bal.paid.entry(c.name.text.clone()).or_default() += amount;
+                        commissions.insert(c.name.text.clone(), amount);
                         let mode = match c.mode {
                             TierMode::Marginal => "marginal tiers",
                             TierMode::Retroactive => "retroactive tiers",
                             TierMode::Interpolated => "interpolated tiers",
                         };
-                        out.payouts.push(PayoutLine {
-                            rep: person.id.clone(),
-                            period: *period,
-                            component: "commission",
-                            name: c.name.text.clone(),
-                            base,
-                            rate: mode.into(),
-                            amount,
-                        });
+                        let rate = if how.is_empty() {
+                            mode.to_string()
+                        } else {
+                            format!("{mode}, {how}")
+                        };
+                        let component = if amount < Decimal::ZERO {
+                            "clawback"
+                        } else {
+                            "commission"
+                        };
+                        lines.push(line(component, &c.name.text, base, &rate, amount));
                     }
                     ItemKind::Bonus(b) if b.per == period.kind => {
                         let amount = rules.bonus(b).map_err(fail)?;
                         if !amount.is_zero() {
-                            out.payouts.push(PayoutLine {
-                                rep: person.id.clone(),
-                                period: *period,
-                                component: if b.spif { "spif" } else { "bonus" },
-                                name: b.name.text.clone(),
-                                base: None,
-                                rate: String::new(),
+                            lines.push(line(
+                                if b.spif { "spif" } else { "bonus" },
+                                &b.name.text,
+                                None,
+                                "",
                                 amount,
-                            });
+                            ));
                         }
                     }
                     ItemKind::Promotion(p) if p.per == period.kind
                         && rules.expr(&p.cond).map_err(fail)? == Value::Bool(true) => {
-                            out.measures.push(MeasureLine {
+                            measures.push(MeasureLine {
                                 rep: person.id.clone(),
-                                period: *period,
+                                period,
                                 measure: format!("promotion {}", p.name.text),
                                 evidence: crate::format::expr::expr(&p.cond, Lang::En),
                             });
@@ -512,14 +601,13 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
                                 }
                                 Window::InARow { count, per, .. } if *per == period.kind => {
                                     let held = rules.expr(&m.cond).map_err(fail)? == Value::Bool(true);
-                                    let key = (m.name.text.clone(), rep);
                                     let n = if held {
-                                        streak.get(&key).copied().unwrap_or(0) + 1
+                                        bal.streak.get(&m.name.text).copied().unwrap_or(0) + 1
                                     } else {
                                         0
                                     };
                                     let hit = n >= *count;
-                                    streak.insert(key, if hit { 0 } else { n });
+                                    bal.streak.insert(m.name.text.clone(), if hit { 0 } else { n });
                                     hit
                                 }
                                 Window::Times { count, within, .. } if *within == period.kind => {
@@ -528,28 +616,73 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
                                 _ => false,
                             };
                             if triggered {
-                                out.measures.push(MeasureLine {
+                                measures.push(MeasureLine {
                                     rep: person.id.clone(),
-                                    period: *period,
+                                    period,
                                     measure: m.name.text.clone(),
                                     evidence: crate::format::expr::expr(&m.cond, Lang::En),
                                 });
                                 if let Some(amount) = &m.deduct {
-                                    out.payouts.push(PayoutLine {
-                                        rep: person.id.clone(),
-                                        period: *period,
-                                        component: "deduction",
-                                        name: m.name.text.clone(),
-                                        base: None,
-                                        rate: String::new(),
-                                        amount: -amount.value,
-                                    });
+                                    lines.push(line("deduction", &m.name.text, None, "", -amount.value));
                                 }
                             }
                         }
                     }
                     _ => {}
                 }
+            }
+            // Draws come after the commissions they are set against.
+            for kind in &items {
+                let ItemKind::Draw(d) = kind else { continue };
+                if d.per != period.kind {
+                    continue;
+                }
+                let earned = commissions.get(&d.against.text).copied().unwrap_or_default();
+                if earned < d.amount.value {
+                    let advance = d.amount.value - earned;
+                    lines.push(line("draw", &d.name.text, Some(earned), "top-up to the draw", advance));
+                    if d.recoverable {
+                        *bal.draw_balance.entry(d.name.text.clone()).or_default() += advance;
+                    }
+                } else if d.recoverable {
+                    let owed = bal.draw_balance.get(&d.name.text).copied().unwrap_or_default();
+                    let recovered = owed.min(earned - d.amount.value);
+                    if recovered > Decimal::ZERO {
+                        lines.push(line(
+                            "draw",
+                            &d.name.text,
+                            Some(earned),
+                            "recovery of earlier advances",
+                            -recovered,
+                        ));
+                        *bal.draw_balance.entry(d.name.text.clone()).or_default() -= recovered;
+                    }
+                }
+            }
+            if shown {
+                let values: Vec<Option<Value>> = metrics
+                    .iter()
+                    .map(|m| rules.name(&m.name.text, m.name.span).ok())
+                    .collect();
+                let score = if has_score {
+                    rules.score(Span::default()).ok()
+                } else {
+                    None
+                };
+                let grade = if has_grade {
+                    rules.grade(Span::default()).ok()
+                } else {
+                    None
+                };
+                out.scores.push(ScoreLine {
+                    rep: person.id.clone(),
+                    period,
+                    metrics: values,
+                    score,
+                    grade,
+                });
+                out.payouts.append(&mut lines);
+                out.measures.append(&mut measures);
             }
         }
     }
