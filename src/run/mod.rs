@@ -322,6 +322,9 @@ fn read_source(
         marked(FieldMod::Dated),
         binding.amount_field(),
     );
+    let key_field = marked(FieldMod::Key);
+    // Keys seen so far, with the line each was first seen on.
+    let mut keys: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
     let specs: Vec<usize> = (0..state.specs.len())
         .filter(|i| state.specs[*i].source == binding.name)
         .collect();
@@ -359,6 +362,17 @@ fn read_source(
                 .unwrap_or_default(),
             reason,
         };
+        if let Some(key) = key_field.and_then(|i| row.text(i)) {
+            if let Some(first) = keys.get(key) {
+                out.rejects.push(reject(
+                    format!("duplicate key: `{key}` is already on line {first}"),
+                    key_field,
+                ));
+                rejected_amount += amount.unwrap_or_default();
+                continue;
+            }
+            keys.insert(key.to_string(), row.line());
+        }
         let rep = match rep_field.and_then(|i| row.text(i)) {
             Some(id) => match reps.get(id) {
                 Some(r) => Some(*r),
@@ -584,15 +598,16 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
                             ));
                         }
                     }
-                    ItemKind::Promotion(p) if p.per == period.kind
-                        && rules.expr(&p.cond).map_err(fail)? == Value::Bool(true) => {
-                            measures.push(MeasureLine {
-                                rep: person.id.clone(),
-                                period,
-                                measure: format!("promotion {}", p.name.text),
-                                evidence: crate::format::expr::expr(&p.cond, Lang::En),
-                            });
-                        }
+                    ItemKind::Promotion(p)
+                        if p.per == period.kind && rules.expr(&p.cond).map_err(fail)? == Value::Bool(true) =>
+                    {
+                        measures.push(MeasureLine {
+                            rep: person.id.clone(),
+                            period,
+                            measure: format!("promotion {}", p.name.text),
+                            evidence: crate::format::expr::expr(&p.cond, Lang::En),
+                        });
+                    }
                     ItemKind::Discipline(d) => {
                         for m in &d.measures {
                             let triggered = match &m.window {
