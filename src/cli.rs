@@ -9,7 +9,7 @@ use rulebook::check::check_source;
 use rulebook::diagnostic::{Diagnostic, JsonDiagnostic, Severity, render};
 use rulebook::eval::calendar::{FiscalCalendar, Period};
 use rulebook::eval::policy_tests::run_tests;
-use rulebook::eval::targets::{Step, TargetSheet, target_sheet};
+use rulebook::eval::targets::{TargetSheet, describe, target_sheet};
 use rulebook::format::{FormatError, format_source};
 use rulebook::input::RunConfig;
 use rulebook::input::config::parse_source_arg;
@@ -290,6 +290,35 @@ pub fn targets(policy: &str, config: &str, period: &str, overrides: &[String]) -
     }
 }
 
+pub fn explain(policy: &str, config: &str, rep: &str, period: &str, overrides: &[String]) -> u8 {
+    let p = match prepare(policy, config, period, overrides) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let run = rulebook::run::Run {
+        policy: &p.checked.parsed.policy,
+        model: &p.checked.model,
+        bindings: &p.bindings,
+        roster: &p.roster,
+        sheet: &p.sheet,
+        period: p.period,
+    };
+    match rulebook::run::explain(&run, &p.text, policy, rep) {
+        Ok(text) => {
+            print!("{text}");
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            if matches!(e, rulebook::run::RunError::Input(_)) {
+                2
+            } else {
+                1
+            }
+        }
+    }
+}
+
 pub fn run(policy: &str, config: &str, period: &str, overrides: &[String], out_dir: &str) -> u8 {
     let p = match prepare(policy, config, period, overrides) {
         Ok(p) => p,
@@ -368,7 +397,7 @@ fn write_target_sheet(
                 rep,
                 &cal.label(line.month),
                 &amount(line.amount),
-                &derivation(&line.steps),
+                &describe(&line.steps),
             ])?;
         }
         if period.kind != PeriodKind::Month {
@@ -389,44 +418,6 @@ fn write_target_sheet(
         &format!("assigned {} + unassigned {}", amount(assigned), amount(unassigned)),
     ])?;
     out.flush()
-}
-
-fn derivation(steps: &[Step]) -> String {
-    let pct = |d: Decimal| format!("{}%", (d * Decimal::ONE_HUNDRED).round_dp(4).normalize());
-    steps
-        .iter()
-        .map(|s| match s {
-            Step::InForce {
-                target,
-                amount,
-                revised: None,
-            } => format!("{target} {}", amount.normalize()),
-            Step::InForce {
-                target,
-                amount,
-                revised: Some((date, why)),
-            } => {
-                format!("{target} {} (revised {date}: {why})", amount.normalize())
-            }
-            Step::Phase { share, .. } => format!("phase {}", pct(*share)),
-            Step::Split { by, value, share, .. } => format!("{by} {value} {}", pct(*share)),
-            Step::Allocate {
-                by,
-                value,
-                weight,
-                total_weight,
-                ..
-            } => {
-                format!(
-                    "{by} {value} weight {} of {}",
-                    weight.normalize(),
-                    total_weight.normalize()
-                )
-            }
-            Step::Prorate { days, of_days, .. } => format!("{days}/{of_days} days employed"),
-        })
-        .collect::<Vec<_>>()
-        .join(" × ")
 }
 
 /// Writes through a temporary file in the same directory and renames it over the target,

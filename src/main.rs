@@ -74,6 +74,23 @@ enum Command {
         #[arg(long = "source", value_name = "NAME=PATH")]
         sources: Vec<String>,
     },
+    /// Show how each of one salesperson's numbers in a period was derived
+    Explain {
+        /// The policy file
+        policy: String,
+        /// The run configuration binding the policy's sources to files
+        #[arg(long)]
+        config: String,
+        /// The salesperson's id
+        #[arg(long)]
+        rep: String,
+        /// The period: a month `2027-03`, a quarter `2027-Q1` or a fiscal year `2027`
+        #[arg(long)]
+        period: String,
+        /// Read a source from this file instead of the configured one: `NAME=PATH`
+        #[arg(long = "source", value_name = "NAME=PATH")]
+        sources: Vec<String>,
+    },
     /// Run the tests written inside policy files
     Test {
         /// Policy files whose tests to run
@@ -105,6 +122,13 @@ fn main() -> ExitCode {
         } => cli::check(&files, deny_warnings, matches!(format, OutputFormat::Json)),
         Command::Fmt { files, check, lang } => cli::fmt(&files, check, lang),
         Command::Test { files } => cli::test(&files),
+        Command::Explain {
+            policy,
+            config,
+            rep,
+            period,
+            sources,
+        } => cli::explain(&policy, &config, &rep, &period, &sources),
         Command::Run {
             policy,
             config,

@@ -174,3 +174,27 @@ fn a_malformed_file_writes_no_output() {
     assert!(!dir.join("out").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn explain_shows_the_derivation_and_the_rows_counted() {
+    let dir = workdir("explain");
+    let out = Command::new(env!("CARGO_BIN_EXE_rulebook"))
+        .args([
+            "explain", "r.policy", "--config", "run.yaml", "--rep", "E1", "--period", "2027-03",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "2027-03 50000 = company 1200000 × phase 8.3333% × region east 50% × salesperson E1 weight 1 of 1"
+        ),
+        "{text}"
+    );
+    // March: D4 (55,000) and the return D5 (−5,000), lines 5 and 6 of the file.
+    assert!(text.contains("metric revenue = sum of sales.amount where sales.status = \"closed\"   [r.policy:26]\n  = 50000\n  2 row(s) of sales.csv: line(s) 5, 6\n"), "{text}");
+    assert!(text.contains("  below 100%: 50000 × 5% = 2500\n"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -101,6 +101,45 @@ impl TargetSheet {
     }
 }
 
+/// A target's derivation in words: `company 1200000 × phase 10% × region east 60% × …`.
+pub fn describe(steps: &[Step]) -> String {
+    let pct = |d: Decimal| format!("{}%", (d * Decimal::ONE_HUNDRED).round_dp(4).normalize());
+    steps
+        .iter()
+        .map(|s| match s {
+            Step::InForce {
+                target,
+                amount,
+                revised: None,
+            } => format!("{target} {}", amount.normalize()),
+            Step::InForce {
+                target,
+                amount,
+                revised: Some((date, why)),
+            } => {
+                format!("{target} {} (revised {date}: {why})", amount.normalize())
+            }
+            Step::Phase { share, .. } => format!("phase {}", pct(*share)),
+            Step::Split { by, value, share, .. } => format!("{by} {value} {}", pct(*share)),
+            Step::Allocate {
+                by,
+                value,
+                weight,
+                total_weight,
+                ..
+            } => {
+                format!(
+                    "{by} {value} weight {} of {}",
+                    weight.normalize(),
+                    total_weight.normalize()
+                )
+            }
+            Step::Prorate { days, of_days, .. } => format!("{days}/{of_days} days employed"),
+        })
+        .collect::<Vec<_>>()
+        .join(" × ")
+}
+
 /// Why no sheet could be made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TargetError(pub String);

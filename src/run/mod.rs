@@ -6,7 +6,10 @@
 //! input row is either used or rejected with its reason, and the control totals say so.
 
 pub mod aggregate;
+mod explain;
 pub mod write;
+
+pub use explain::explain;
 
 use std::collections::BTreeMap;
 
@@ -138,7 +141,12 @@ struct State<'a> {
     acc: BTreeMap<(usize, usize, usize), Acc>,
     /// The last day with a record, for projections.
     last_day: Option<jiff::civil::Date>,
+    /// (spec, rep, slot) → how many rows were added, and the lines of the first few.
+    evidence: BTreeMap<(usize, usize, usize), (u64, Vec<u64>)>,
 }
+
+/// How many input lines `explain` lists for each aggregation.
+const EVIDENCE_LINES: usize = 5;
 
 impl State<'_> {
     fn rules(&self, rep: usize, slot: usize) -> Rules<'_> {
@@ -273,8 +281,8 @@ pub fn slots(model: &Model, cal: &FiscalCalendar, period: Period, year_to_date: 
     out
 }
 
-/// Runs the policy over the sources for `run.period`.
-pub fn run(run: &Run) -> Result<RunOutput, RunError> {
+/// Streams every source into the accumulators.
+fn read_all<'a>(run: &'a Run<'a>) -> Result<(State<'a>, RunOutput), RunError> {
     let cal = FiscalCalendar::new(run.model.calendar.fiscal_start.0);
     let mut state = State {
         run,
@@ -291,12 +299,19 @@ pub fn run(run: &Run) -> Result<RunOutput, RunError> {
         specs: aggregate::specs(run.policy),
         acc: BTreeMap::new(),
         last_day: None,
+        evidence: BTreeMap::new(),
     };
     let mut out = RunOutput::default();
     let reps: BTreeMap<&str, usize> = run.roster.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
     for binding in run.bindings.iter().filter(|b| !b.is_roster) {
         read_source(&mut state, binding, &reps, &mut out)?;
     }
+    Ok((state, out))
+}
+
+/// Runs the policy over the sources for `run.period`.
+pub fn run(run: &Run) -> Result<RunOutput, RunError> {
+    let (state, mut out) = read_all(run)?;
     evaluate(&state, &mut out)?;
     Ok(out)
 }
@@ -437,6 +452,11 @@ fn read_source(
                 for (slot, p) in state.slots.iter().enumerate() {
                     let inside = date.is_none_or(|d| d >= p.start && d <= p.end);
                     if inside {
+                        let seen = state.evidence.entry((spec_index, r, slot)).or_insert((0, Vec::new()));
+                        seen.0 += 1;
+                        if seen.1.len() < EVIDENCE_LINES {
+                            seen.1.push(row.line());
+                        }
                         state
                             .acc
                             .entry((spec_index, r, slot))
