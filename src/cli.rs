@@ -439,3 +439,22 @@ fn write_atomically(path: &str, text: &str) -> std::io::Result<()> {
     }
     std::fs::rename(&tmp, target)
 }
+
+/// Writes a generated data set into `out` and lists the files written.
+pub fn generate(out: &str, options: &rulebook::generate::Options) -> u8 {
+    match rulebook::generate::generate(std::path::Path::new(out), options) {
+        Ok(files) => {
+            for f in &files {
+                match f.rows {
+                    Some(rows) => eprintln!("wrote {} ({rows} rows)", f.path.display()),
+                    None => eprintln!("wrote {}", f.path.display()),
+                }
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("error: cannot generate the data set in `{out}`: {e}");
+            2
+        }
+    }
+}

@@ -7,6 +7,7 @@ pub mod check;
 pub mod diagnostic;
 pub mod eval;
 pub mod format;
+pub mod generate;
 pub mod input;
 pub mod money;
 pub mod run;

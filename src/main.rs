@@ -97,6 +97,33 @@ enum Command {
         #[arg(required = true)]
         files: Vec<String>,
     },
+    /// Generate a seeded, realistic data set for the seed policy (or the plain benchmark format)
+    Generate {
+        /// The directory to write the files to (created if needed)
+        #[arg(long)]
+        out: String,
+        /// The seed: the same seed gives the same bytes
+        #[arg(long, default_value_t = 2027)]
+        seed: u64,
+        /// Number of salespeople
+        #[arg(long, default_value_t = 30)]
+        reps: u32,
+        /// Number of sales rows
+        #[arg(long, default_value_t = 3000)]
+        rows: u64,
+        /// The fiscal year
+        #[arg(long, default_value_t = 2027)]
+        year: i32,
+        /// Only the benchmark format: sales.csv and roster.csv
+        #[arg(long, conflicts_with_all = ["chinese", "bad_rows"])]
+        plain: bool,
+        /// Also the files of the Chinese policy, the sales export in GB18030
+        #[arg(long)]
+        chinese: bool,
+        /// Put a few deliberately bad rows into the sales files
+        #[arg(long)]
+        bad_rows: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -115,6 +142,27 @@ fn main() -> ExitCode {
         }
     };
     let code = match args.command {
+        Command::Generate {
+            out,
+            seed,
+            reps,
+            rows,
+            year,
+            plain,
+            chinese,
+            bad_rows,
+        } => cli::generate(
+            &out,
+            &rulebook::generate::Options {
+                seed,
+                reps,
+                rows,
+                year,
+                plain,
+                chinese,
+                bad_rows,
+            },
+        ),
         Command::Check {
             files,
             deny_warnings,

@@ -153,7 +153,14 @@ impl State<'_> {
         let r = &self.run.roster[rep];
         let s = &self.slots[slot];
         let target = self.run.sheet.target_between(&self.cal, &r.id, s.start, s.end);
-        Rules::new(self.run.policy, self.run.model, BTreeMap::new(), Some(target))
+        // The salesperson's roster attributes, as `roster.field`.
+        let roster = self.run.model.roster.as_deref().unwrap_or("");
+        let given: BTreeMap<String, Value> = r
+            .attrs
+            .iter()
+            .map(|(k, v)| (format!("{roster}.{k}"), Value::Text(v.clone())))
+            .collect();
+        Rules::new(self.run.policy, self.run.model, given, Some(target))
     }
 }
 
