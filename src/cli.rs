@@ -203,6 +203,22 @@ fn load_checked(file: &str) -> Option<(String, rulebook::check::Checked)> {
     Some((text, checked))
 }
 
+/// What `targets`, `run` and `explain` read: a policy, its run configuration, a period.
+#[derive(clap::Args)]
+pub struct RunInput {
+    /// The policy file
+    policy: String,
+    /// The run configuration binding the policy's sources to files
+    #[arg(long)]
+    config: String,
+    /// The period: a month `2027-03`, a quarter `2027-Q1` or a fiscal year `2027`
+    #[arg(long)]
+    period: String,
+    /// Read a source from this file instead of the configured one: `NAME=PATH`
+    #[arg(long = "source", value_name = "NAME=PATH")]
+    sources: Vec<String>,
+}
+
 /// A checked policy with its configuration resolved and its roster read: what `targets` and
 /// `run` start from.
 struct Prepared {
@@ -216,7 +232,26 @@ struct Prepared {
     sheet: TargetSheet,
 }
 
-fn prepare(policy: &str, config: &str, period: &str, overrides: &[String]) -> Result<Prepared, u8> {
+impl Prepared {
+    fn run(&self) -> rulebook::run::Run<'_> {
+        rulebook::run::Run {
+            policy: &self.checked.parsed.policy,
+            model: &self.checked.model,
+            bindings: &self.bindings,
+            roster: &self.roster,
+            sheet: &self.sheet,
+            period: self.period,
+        }
+    }
+}
+
+fn prepare(input: &RunInput) -> Result<Prepared, u8> {
+    let RunInput {
+        policy,
+        config,
+        period,
+        sources: overrides,
+    } = input;
     let (text, checked) = load_checked(policy).ok_or(1u8)?;
     let model = &checked.model;
     let cal = FiscalCalendar::new(model.calendar.fiscal_start.0);
@@ -273,8 +308,8 @@ fn prepare(policy: &str, config: &str, period: &str, overrides: &[String]) -> Re
     })
 }
 
-pub fn targets(policy: &str, config: &str, period: &str, overrides: &[String]) -> u8 {
-    let p = match prepare(policy, config, period, overrides) {
+pub fn targets(input: &RunInput) -> u8 {
+    let p = match prepare(input) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -290,20 +325,13 @@ pub fn targets(policy: &str, config: &str, period: &str, overrides: &[String]) -
     }
 }
 
-pub fn explain(policy: &str, config: &str, rep: &str, period: &str, overrides: &[String]) -> u8 {
-    let p = match prepare(policy, config, period, overrides) {
+pub fn explain(input: &RunInput, rep: &str) -> u8 {
+    let p = match prepare(input) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let run = rulebook::run::Run {
-        policy: &p.checked.parsed.policy,
-        model: &p.checked.model,
-        bindings: &p.bindings,
-        roster: &p.roster,
-        sheet: &p.sheet,
-        period: p.period,
-    };
-    match rulebook::run::explain(&run, &p.text, policy, rep) {
+    let run = p.run();
+    match rulebook::run::explain(&run, &p.text, &input.policy, rep) {
         Ok(text) => {
             print!("{text}");
             0
@@ -319,19 +347,13 @@ pub fn explain(policy: &str, config: &str, rep: &str, period: &str, overrides: &
     }
 }
 
-pub fn run(policy: &str, config: &str, period: &str, overrides: &[String], out_dir: &str) -> u8 {
-    let p = match prepare(policy, config, period, overrides) {
+pub fn run(input: &RunInput, out_dir: &str) -> u8 {
+    let policy = input.policy.as_str();
+    let p = match prepare(input) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let run = rulebook::run::Run {
-        policy: &p.checked.parsed.policy,
-        model: &p.checked.model,
-        bindings: &p.bindings,
-        roster: &p.roster,
-        sheet: &p.sheet,
-        period: p.period,
-    };
+    let run = p.run();
     let mut output = match rulebook::run::run(&run) {
         Ok(o) => o,
         Err(e) => {

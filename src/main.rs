@@ -45,51 +45,24 @@ enum Command {
     },
     /// Print the target sheet: every salesperson's target for every period, and how it was derived
     Targets {
-        /// The policy file
-        policy: String,
-        /// The run configuration binding the policy's sources to files
-        #[arg(long)]
-        config: String,
-        /// The period: a fiscal year `2027`, a quarter `2027-Q1` or a month `2027-03`
-        #[arg(long)]
-        period: String,
-        /// Read a source from this file instead of the configured one: `NAME=PATH`
-        #[arg(long = "source", value_name = "NAME=PATH")]
-        sources: Vec<String>,
+        #[command(flatten)]
+        input: cli::RunInput,
     },
     /// Run a period: scores, payouts, measures, rejects and a manifest for payroll
     Run {
-        /// The policy file
-        policy: String,
-        /// The run configuration binding the policy's sources to files
-        #[arg(long)]
-        config: String,
-        /// The period: a month `2027-03`, a quarter `2027-Q1` or a fiscal year `2027`
-        #[arg(long)]
-        period: String,
+        #[command(flatten)]
+        input: cli::RunInput,
         /// The directory to write the outputs to
         #[arg(long)]
         out: String,
-        /// Read a source from this file instead of the configured one: `NAME=PATH`
-        #[arg(long = "source", value_name = "NAME=PATH")]
-        sources: Vec<String>,
     },
     /// Show how each of one salesperson's numbers in a period was derived
     Explain {
-        /// The policy file
-        policy: String,
-        /// The run configuration binding the policy's sources to files
-        #[arg(long)]
-        config: String,
+        #[command(flatten)]
+        input: cli::RunInput,
         /// The salesperson's id
         #[arg(long)]
         rep: String,
-        /// The period: a month `2027-03`, a quarter `2027-Q1` or a fiscal year `2027`
-        #[arg(long)]
-        period: String,
-        /// Read a source from this file instead of the configured one: `NAME=PATH`
-        #[arg(long = "source", value_name = "NAME=PATH")]
-        sources: Vec<String>,
     },
     /// Run the tests written inside policy files
     Test {
@@ -170,26 +143,9 @@ fn main() -> ExitCode {
         } => cli::check(&files, deny_warnings, matches!(format, OutputFormat::Json)),
         Command::Fmt { files, check, lang } => cli::fmt(&files, check, lang),
         Command::Test { files } => cli::test(&files),
-        Command::Explain {
-            policy,
-            config,
-            rep,
-            period,
-            sources,
-        } => cli::explain(&policy, &config, &rep, &period, &sources),
-        Command::Run {
-            policy,
-            config,
-            period,
-            out,
-            sources,
-        } => cli::run(&policy, &config, &period, &sources, &out),
-        Command::Targets {
-            policy,
-            config,
-            period,
-            sources,
-        } => cli::targets(&policy, &config, &period, &sources),
+        Command::Explain { input, rep } => cli::explain(&input, &rep),
+        Command::Run { input, out } => cli::run(&input, &out),
+        Command::Targets { input } => cli::targets(&input),
     };
     ExitCode::from(code)
 }

@@ -32,6 +32,45 @@ impl std::fmt::Display for Value {
     }
 }
 
+/// Compares two values with a comparison operator; values of different kinds do not compare.
+pub fn compare(op: BinaryOp, a: &Value, b: &Value) -> Result<bool, String> {
+    let ord = match (a, b) {
+        (Value::Num(x), Value::Num(y)) => x.cmp(y),
+        (Value::Date(x), Value::Date(y)) => x.cmp(y),
+        (Value::Text(x), Value::Text(y)) => x.cmp(y),
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        _ => return Err(format!("cannot compare {a} with {b}")),
+    };
+    Ok(match op {
+        BinaryOp::Eq => ord.is_eq(),
+        BinaryOp::Ne => ord.is_ne(),
+        BinaryOp::Lt => ord.is_lt(),
+        BinaryOp::Le => ord.is_le(),
+        BinaryOp::Gt => ord.is_gt(),
+        _ => ord.is_ge(),
+    })
+}
+
+/// Why arithmetic gave no value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArithError {
+    Overflow,
+    DivisionByZero,
+}
+
+/// `a op b` for `+ - * /`, exact and checked.
+pub fn arithmetic(op: BinaryOp, a: Decimal, b: Decimal) -> Result<Decimal, ArithError> {
+    let checked = |r: Result<Decimal, money::Overflow>| r.map_err(|_| ArithError::Overflow);
+    match op {
+        BinaryOp::Add => checked(money::add(a, b)),
+        BinaryOp::Sub => checked(money::sub(a, b)),
+        BinaryOp::Mul => checked(money::mul(a, b)),
+        _ => money::div(a, b)
+            .map_err(|_| ArithError::Overflow)?
+            .ok_or(ArithError::DivisionByZero),
+    }
+}
+
 /// Why a value could not be computed; `span` points at the expression in the policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EvalError {
@@ -216,38 +255,19 @@ impl<'a> Rules<'a> {
             ExprKind::Binary(BinaryOp::Or, l, r) => Value::Bool(self.truth(l)? || self.truth(r)?),
             ExprKind::Binary(op, l, r) if op.is_comparison() => {
                 let (a, b) = (self.expr(l)?, self.expr(r)?);
-                let ord = match (&a, &b) {
-                    (Value::Num(x), Value::Num(y)) => x.cmp(y),
-                    (Value::Date(x), Value::Date(y)) => x.cmp(y),
-                    (Value::Text(x), Value::Text(y)) => x.cmp(y),
-                    (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
-                    _ => return err(e.span, format!("cannot compare {a} with {b}")),
-                };
-                Value::Bool(match op {
-                    BinaryOp::Eq => ord.is_eq(),
-                    BinaryOp::Ne => ord.is_ne(),
-                    BinaryOp::Lt => ord.is_lt(),
-                    BinaryOp::Le => ord.is_le(),
-                    BinaryOp::Gt => ord.is_gt(),
-                    _ => ord.is_ge(),
-                })
+                Value::Bool(compare(*op, &a, &b).map_err(|message| EvalError { message, span: e.span })?)
             }
             ExprKind::Binary(op, l, r) => {
                 let (a, b) = (self.num(l)?, self.num(r)?);
-                Value::Num(match op {
-                    BinaryOp::Add => money::add(a, b).map_err(overflow)?,
-                    BinaryOp::Sub => money::sub(a, b).map_err(overflow)?,
-                    BinaryOp::Mul => money::mul(a, b).map_err(overflow)?,
-                    _ => match money::div(a, b).map_err(overflow)? {
-                        Some(q) => q,
-                        None => {
-                            return err(
-                                e.span,
-                                format!("division by zero in `{}`", crate::format::expr::expr(e, Lang::En)),
-                            );
+                Value::Num(arithmetic(*op, a, b).map_err(|why| {
+                    let message = match why {
+                        ArithError::DivisionByZero => {
+                            format!("division by zero in `{}`", crate::format::expr::expr(e, Lang::En))
                         }
-                    },
-                })
+                        ArithError::Overflow => "arithmetic overflow".into(),
+                    };
+                    EvalError { message, span: e.span }
+                })?)
             }
         })
     }

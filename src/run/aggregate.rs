@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 
-use crate::eval::rules::Value;
+use crate::eval::rules::{ArithError, Value, arithmetic, compare};
 use crate::eval::targets::RosterEntry;
 use crate::input::config::SourceBinding;
 use crate::input::reader::{Row, Value as Cell};
@@ -154,12 +154,7 @@ impl Acc {
 }
 
 fn less(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Num(x), Value::Num(y)) => x < y,
-        (Value::Date(x), Value::Date(y)) => x < y,
-        (Value::Text(x), Value::Text(y)) => x < y,
-        _ => false,
-    }
+    compare(BinaryOp::Lt, a, b).unwrap_or(false)
 }
 
 /// Evaluates an expression on one row of `binding`'s source, for the salesperson `rep`.
@@ -222,34 +217,14 @@ pub fn row_value(
 }
 
 fn binary(op: BinaryOp, a: Value, b: Value) -> Result<Value, String> {
-    let overflow = |_| "arithmetic overflow".to_string();
     Ok(match (op, a, b) {
         (BinaryOp::And, Value::Bool(x), Value::Bool(y)) => Value::Bool(x && y),
         (BinaryOp::Or, Value::Bool(x), Value::Bool(y)) => Value::Bool(x || y),
-        (op, a, b) if op.is_comparison() => {
-            let ord = match (&a, &b) {
-                (Value::Num(x), Value::Num(y)) => x.cmp(y),
-                (Value::Date(x), Value::Date(y)) => x.cmp(y),
-                (Value::Text(x), Value::Text(y)) => x.cmp(y),
-                (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
-                _ => return Err(format!("cannot compare {a} with {b}")),
-            };
-            Value::Bool(match op {
-                BinaryOp::Eq => ord.is_eq(),
-                BinaryOp::Ne => ord.is_ne(),
-                BinaryOp::Lt => ord.is_lt(),
-                BinaryOp::Le => ord.is_le(),
-                BinaryOp::Gt => ord.is_gt(),
-                _ => ord.is_ge(),
-            })
-        }
-        (BinaryOp::Add, Value::Num(x), Value::Num(y)) => Value::Num(money::add(x, y).map_err(overflow)?),
-        (BinaryOp::Sub, Value::Num(x), Value::Num(y)) => Value::Num(money::sub(x, y).map_err(overflow)?),
-        (BinaryOp::Mul, Value::Num(x), Value::Num(y)) => Value::Num(money::mul(x, y).map_err(overflow)?),
-        (BinaryOp::Div, Value::Num(x), Value::Num(y)) => match money::div(x, y).map_err(overflow)? {
-            Some(q) => Value::Num(q),
-            None => return Err("division by zero".into()),
-        },
+        (op, a, b) if op.is_comparison() => Value::Bool(compare(op, &a, &b)?),
+        (op, Value::Num(x), Value::Num(y)) => Value::Num(arithmetic(op, x, y).map_err(|why| match why {
+            ArithError::DivisionByZero => "division by zero".to_string(),
+            ArithError::Overflow => "arithmetic overflow".to_string(),
+        })?),
         (_, a, b) => return Err(format!("cannot combine {a} and {b}")),
     })
 }

@@ -432,13 +432,13 @@ fn read_source(
             state.last_day = Some(state.last_day.map_or(d, |l| l.max(d)));
         }
         // A record without a salesperson (market data) counts for everyone.
-        let targets: Vec<usize> = match rep {
-            Some(r) => vec![r],
-            None => (0..run.roster.len()).collect(),
+        let credited_to = match rep {
+            Some(r) => r..r + 1,
+            None => 0..run.roster.len(),
         };
         for &spec_index in &specs {
             let spec = &state.specs[spec_index];
-            for &r in &targets {
+            for r in credited_to.clone() {
                 let person = &run.roster[r];
                 let keep = match spec.filter {
                     Some(f) => {
