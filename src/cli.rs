@@ -146,23 +146,14 @@ pub fn test(files: &[String]) -> u8 {
     let (mut passed, mut failed) = (0usize, 0usize);
     let mut status = 0u8;
     for file in files {
-        let text = match read_policy(file) {
-            Ok(t) => t,
-            Err(msg) => {
-                eprintln!("{msg}");
-                status = 2;
+        let (text, checked) = match load_checked(file) {
+            Ok(loaded) => loaded,
+            Err(code) => {
+                eprintln!("{file}: tests not run");
+                status = status.max(code);
                 continue;
             }
         };
-        let checked = check_source(&text);
-        if checked.has_errors() {
-            for d in checked.diagnostics.iter().filter(|d| d.is_error()) {
-                eprint!("{}", render(d, file, &text, color));
-            }
-            eprintln!("{file}: tests not run, because the policy has errors");
-            status = status.max(1);
-            continue;
-        }
         for outcome in run_tests(&checked.parsed.policy, &checked.model) {
             if outcome.passed() {
                 passed += 1;
@@ -182,13 +173,14 @@ pub fn test(files: &[String]) -> u8 {
     if failed > 0 { status.max(1) } else { status }
 }
 
-/// Loads and checks a policy, printing its errors; `None` when it cannot be used.
-fn load_checked(file: &str) -> Option<(String, rulebook::check::Checked)> {
+/// Loads and checks a policy, printing its errors; otherwise the exit status: 2 when the file
+/// cannot be read, 1 when the policy has errors.
+fn load_checked(file: &str) -> Result<(String, rulebook::check::Checked), u8> {
     let text = match read_policy(file) {
         Ok(t) => t,
         Err(msg) => {
             eprintln!("{msg}");
-            return None;
+            return Err(2);
         }
     };
     let checked = check_source(&text);
@@ -198,9 +190,9 @@ fn load_checked(file: &str) -> Option<(String, rulebook::check::Checked)> {
             eprint!("{}", render(d, file, &text, color));
         }
         eprintln!("{file}: the policy has errors");
-        return None;
+        return Err(1);
     }
-    Some((text, checked))
+    Ok((text, checked))
 }
 
 /// What `targets`, `run` and `explain` read: a policy, its run configuration, a period.
@@ -252,7 +244,7 @@ fn prepare(input: &RunInput) -> Result<Prepared, u8> {
         period,
         sources: overrides,
     } = input;
-    let (text, checked) = load_checked(policy).ok_or(1u8)?;
+    let (text, checked) = load_checked(policy)?;
     let model = &checked.model;
     let cal = FiscalCalendar::new(model.calendar.fiscal_start.0);
     let period = cal.parse(period).map_err(|msg| {

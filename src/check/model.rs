@@ -113,6 +113,21 @@ pub struct HeaderFacts {
     pub approved: Option<(String, Date)>,
 }
 
+impl HeaderFacts {
+    /// A header that says nothing but its name: rounding half-up to the cent.
+    pub fn defaults(name: String) -> HeaderFacts {
+        HeaderFacts {
+            name,
+            version: None,
+            effective: None,
+            currency: None,
+            rounding: RoundingMode::HalfUp,
+            rounding_unit: Decimal::new(1, 2),
+            approved: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct CalendarFacts {
     /// The month the fiscal year starts in (1–12); January when the policy is silent.

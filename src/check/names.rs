@@ -182,15 +182,7 @@ pub fn collect(policy: &Policy, text: &str, diags: &mut Vec<Diagnostic>) -> Mode
                         .help("start the file with `policy \"<name>\"` and indented `version`, `effective` and `currency` lines"),
                 );
             }
-            HeaderFacts {
-                name: String::new(),
-                version: None,
-                effective: None,
-                currency: None,
-                rounding: RoundingMode::HalfUp,
-                rounding_unit: Decimal::new(1, 2),
-                approved: None,
-            }
+            HeaderFacts::defaults(String::new())
         }
     };
     let calendar = calendar.map(|(c, _)| c).unwrap_or(CalendarFacts {
@@ -219,15 +211,7 @@ fn first_line(item: &Item, text: &str) -> Span {
 }
 
 fn header_facts(h: &Header, diags: &mut Vec<Diagnostic>) -> HeaderFacts {
-    let mut facts = HeaderFacts {
-        name: h.name.value.clone(),
-        version: None,
-        effective: None,
-        currency: None,
-        rounding: RoundingMode::HalfUp,
-        rounding_unit: Decimal::new(1, 2),
-        approved: None,
-    };
+    let mut facts = HeaderFacts::defaults(h.name.value.clone());
     let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
     for line in &h.lines {
         let (what, span) = match line {
