@@ -175,7 +175,7 @@ pub fn test(files: &[String]) -> u8 {
 
 /// Loads and checks a policy, printing its errors; otherwise the exit status: 2 when the file
 /// cannot be read, 1 when the policy has errors.
-fn load_checked(file: &str) -> Result<(String, rulebook::check::Checked), u8> {
+pub(crate) fn load_checked(file: &str) -> Result<(String, rulebook::check::Checked), u8> {
     let text = match read_policy(file) {
         Ok(t) => t,
         Err(msg) => {
@@ -209,6 +209,30 @@ pub struct RunInput {
     /// Read a source from this file instead of the configured one: `NAME=PATH`
     #[arg(long = "source", value_name = "NAME=PATH")]
     sources: Vec<String>,
+    /// The evaluator: `fast` (compiled, on every core) or `reference` (the plain interpreter,
+    /// to cross-check); both give the same outputs
+    #[arg(long, value_enum, default_value = "fast")]
+    engine: EngineArg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum EngineArg {
+    Fast,
+    Reference,
+}
+
+impl RunInput {
+    /// The arguments of a run made from elsewhere than the command line (`verify` re-performs a
+    /// run from its manifest).
+    pub(crate) fn new(policy: String, config: String, period: String, sources: Vec<String>) -> RunInput {
+        RunInput {
+            policy,
+            config,
+            period,
+            sources,
+            engine: EngineArg::Fast,
+        }
+    }
 }
 
 /// A checked policy with its configuration resolved and its roster read: what `targets` and
@@ -221,7 +245,12 @@ struct Prepared {
     bindings: Vec<rulebook::input::SourceBinding>,
     roster: Vec<rulebook::eval::targets::RosterEntry>,
     roster_rejects: Vec<rulebook::input::Rejection>,
+    /// The roster file as read, for the manifest: the run itself does not read the roster.
+    roster_summary: rulebook::input::reader::SourceSummary,
+    /// SHA-256 of the run configuration file, for the manifest.
+    config_sha256: String,
     sheet: TargetSheet,
+    engine: rulebook::run::Engine,
 }
 
 impl Prepared {
@@ -233,6 +262,7 @@ impl Prepared {
             roster: &self.roster,
             sheet: &self.sheet,
             period: self.period,
+            engine: self.engine,
         }
     }
 }
@@ -243,7 +273,12 @@ fn prepare(input: &RunInput) -> Result<Prepared, u8> {
         config,
         period,
         sources: overrides,
+        engine,
     } = input;
+    let engine = match engine {
+        EngineArg::Fast => rulebook::run::Engine::Fast,
+        EngineArg::Reference => rulebook::run::Engine::Reference,
+    };
     let (text, checked) = load_checked(policy)?;
     let model = &checked.model;
     let cal = FiscalCalendar::new(model.calendar.fiscal_start.0);
@@ -255,11 +290,23 @@ fn prepare(input: &RunInput) -> Result<Prepared, u8> {
         eprintln!("{e}");
         2u8
     })?;
+    // Hashed right after it was read, so the manifest names the configuration this run used.
+    let config_sha256 = rulebook::input::hash::sha256_file(std::path::Path::new(config)).map_err(|e| {
+        eprintln!("error: cannot read `{config}`: {e}");
+        2u8
+    })?;
     for arg in overrides {
         let (name, path) = parse_source_arg(arg).map_err(|msg| {
             eprintln!("error: {msg}");
             2u8
         })?;
+        // `roster=PATH` names the policy's roster whatever the policy calls it.
+        let name = match model.roster.as_deref() {
+            Some(roster) if (name == "roster" || name == "花名册") && !model.sources.contains_key(&name) => {
+                roster.to_string()
+            }
+            _ => name,
+        };
         run_config.override_path(&name, path);
     }
     let bindings = run_config.resolve(model).map_err(|e| {
@@ -296,7 +343,10 @@ fn prepare(input: &RunInput) -> Result<Prepared, u8> {
         bindings,
         roster: roster.people,
         roster_rejects: roster.rejected,
+        roster_summary: roster.summary,
+        config_sha256,
         sheet,
+        engine,
     })
 }
 
@@ -340,6 +390,12 @@ pub fn explain(input: &RunInput, rep: &str) -> u8 {
 }
 
 pub fn run(input: &RunInput, out_dir: &str) -> u8 {
+    run_to(input, out_dir, true)
+}
+
+/// Runs a period into `out_dir` and returns the exit status; `report` prints the closing
+/// summary (`verify` re-performs a run into a temporary directory and keeps quiet about it).
+pub(crate) fn run_to(input: &RunInput, out_dir: &str, report: bool) -> u8 {
     let policy = input.policy.as_str();
     let p = match prepare(input) {
         Ok(p) => p,
@@ -368,8 +424,19 @@ pub fn run(input: &RunInput, out_dir: &str) -> u8 {
         version: p.checked.model.header.version.as_deref().unwrap_or(""),
         period: p.cal.label(p.period),
         rounding_unit: p.checked.model.header.rounding_unit,
+        config_file: &input.config,
+        config_sha256: p.config_sha256.clone(),
+        period_given: &input.period,
+        source_args: &input.sources,
+        roster: Some(rulebook::run::write::RosterInput {
+            summary: &p.roster_summary,
+            people: p.roster.len() as u64,
+            rejected: p.roster_rejects.len() as u64,
+        }),
+        rulebook_version: env!("CARGO_PKG_VERSION"),
     };
     match rulebook::run::write::write_outputs(std::path::Path::new(out_dir), &output, &p.cal, &info) {
+        Ok(()) if !report => 0,
         Ok(()) => {
             let total: Decimal = output.payouts.iter().map(|l| l.amount).sum();
             eprintln!(

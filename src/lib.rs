@@ -10,6 +10,7 @@ pub mod format;
 pub mod generate;
 pub mod input;
 pub mod money;
+pub mod plan;
 pub mod run;
 pub mod suggest;
 pub mod syntax;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod cli;
+mod cli_verify;
 
 #[derive(Parser)]
 #[command(
@@ -63,6 +64,14 @@ enum Command {
         /// The salesperson's id
         #[arg(long)]
         rep: String,
+    },
+    /// Re-perform a past run from its manifest and compare the outputs byte for byte
+    Verify {
+        /// The directory the run wrote to (holding manifest.json)
+        dir: String,
+        /// Take the manifest's relative paths from this directory instead of the current one
+        #[arg(long)]
+        root: Option<String>,
     },
     /// Run the tests written inside policy files
     Test {
@@ -146,6 +155,7 @@ fn main() -> ExitCode {
         Command::Explain { input, rep } => cli::explain(&input, &rep),
         Command::Run { input, out } => cli::run(&input, &out),
         Command::Targets { input } => cli::targets(&input),
+        Command::Verify { dir, root } => cli_verify::verify(&dir, root.as_deref()),
     };
     ExitCode::from(code)
 }

@@ -40,6 +40,7 @@ fn rep(id: &str, region: &str, level: &str, hired: Option<jiff::civil::Date>) ->
     RosterEntry {
         id: id.into(),
         attrs,
+        amounts: BTreeMap::new(),
         hired,
         left: None,
     }

@@ -2,6 +2,7 @@
 //! metric arithmetic, the scorecard and grade, commission tiers with gates, minimums and caps,
 //! bonuses. This is the plain, obviously-correct evaluator; it is what `rulebook test` runs.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
@@ -103,8 +104,9 @@ pub struct Rules<'a> {
     world: Option<&'a dyn World>,
     policy: &'a Policy,
     model: &'a Model,
-    /// Values given from outside (a test's `given`, or the record aggregates of a run).
-    given: BTreeMap<String, Value>,
+    /// Values given from outside (a test's `given`, or a salesperson's roster fields in a run);
+    /// borrowed in a run, where the same values serve every period.
+    given: Cow<'a, BTreeMap<String, Value>>,
     target: Option<Decimal>,
     computed: BTreeMap<String, Value>,
     /// Names being computed, to stop on cycles the checker would have reported.
@@ -122,10 +124,23 @@ impl<'a> Rules<'a> {
             world: None,
             policy,
             model,
-            given,
+            given: Cow::Owned(given),
             target,
             computed: BTreeMap::new(),
             active: Vec::new(),
+        }
+    }
+
+    /// As [`Rules::new`], with the given values borrowed.
+    pub fn borrowing(
+        policy: &'a Policy,
+        model: &'a Model,
+        given: &'a BTreeMap<String, Value>,
+        target: Option<Decimal>,
+    ) -> Rules<'a> {
+        Rules {
+            given: Cow::Borrowed(given),
+            ..Rules::new(policy, model, BTreeMap::new(), target)
         }
     }
 

@@ -24,6 +24,8 @@ pub struct RosterEntry {
     pub id: String,
     /// Roster field → value (region, channel, level…).
     pub attrs: BTreeMap<String, String>,
+    /// Roster field → amount, for the money, number and percent fields (a quota).
+    pub amounts: BTreeMap<String, Decimal>,
     pub hired: Option<Date>,
     pub left: Option<Date>,
 }
@@ -162,7 +164,12 @@ pub fn target_sheet(
         ItemKind::Target(t) => Some(t),
         _ => None,
     }) else {
-        return Err(TargetError("the policy has no target".into()));
+        // Quotas may come from the roster instead (`reps.monthly_quota`): nothing to divide.
+        return Ok(TargetSheet {
+            lines: Vec::new(),
+            unassigned: Vec::new(),
+            months: Vec::new(),
+        });
     };
     let splits: Vec<&Split> = items()
         .filter_map(|k| match k {

@@ -55,7 +55,7 @@ pub fn sha256_file(path: &Path) -> io::Result<String> {
     Ok(HashingReader::new(file).finish()?.0)
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
         let _ = write!(s, "{b:02x}");

@@ -7,11 +7,13 @@
 //! does not allocate per row once the buffers have grown to the widest row (a rejection
 //! allocates). A YAML roster is read whole.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
@@ -360,7 +362,9 @@ impl Schema {
 type Input<R> = DecodeReader<HashingReader<R>>;
 
 struct CsvState<R: Read> {
-    reader: csv::Reader<Input<R>>,
+    reader: csv::Reader<NewlineTap<Input<R>>>,
+    /// Line endings read but not yet passed by a record, shared with the tap.
+    newlines: Rc<RefCell<NewlineQueue>>,
     record: csv::ByteRecord,
     headers: Vec<String>,
     /// For each field, the index of its column; `None` for an optional field the file lacks.
@@ -487,7 +491,7 @@ impl<R: Read> SourceReader<R> {
     pub fn finish(self) -> Result<SourceSummary, InputError> {
         let file = self.schema.file;
         let (encoding, sha256, bytes) = match self.inner {
-            Inner::Csv(state) => finish_input(&file, state.reader.into_inner())?,
+            Inner::Csv(state) => finish_input(&file, state.reader.into_inner().inner)?,
             Inner::Jsonl(state) => finish_input(&file, state.reader.into_inner())?,
             Inner::Yaml(state) => (state.encoding, state.sha256, state.bytes),
         };
@@ -527,8 +531,56 @@ fn cell_str(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).unwrap_or("")
 }
 
+/// The line endings of the decoded text, by offset, as the CSV reader reads ahead; a record's
+/// line is counted from them rather than taken from the CSV reader, whose count drifts on CRLF
+/// files with line breaks inside quoted fields. Holds only what the reader has buffered ahead.
+#[derive(Default)]
+struct NewlineQueue {
+    /// Offsets of line endings not yet passed.
+    ahead: VecDeque<u64>,
+    /// Line endings passed.
+    passed: u64,
+    /// Bytes read so far.
+    offset: u64,
+}
+
+impl NewlineQueue {
+    /// The line a record starting at byte `offset` is on, 1-based.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        // `<=`: the CSV reader may place a record at the line ending before it (CRLF files).
+        while self.ahead.front().is_some_and(|n| *n <= offset) {
+            self.ahead.pop_front();
+            self.passed += 1;
+        }
+        self.passed + 1
+    }
+}
+
+struct NewlineTap<R> {
+    inner: R,
+    queue: Rc<RefCell<NewlineQueue>>,
+}
+
+impl<R: Read> Read for NewlineTap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut q = self.queue.borrow_mut();
+        let base = q.offset;
+        for i in memchr::memchr_iter(b'\n', &buf[..n]) {
+            q.ahead.push_back(base + i as u64);
+        }
+        q.offset += n as u64;
+        Ok(n)
+    }
+}
+
 fn open_csv<R: Read>(schema: &Schema, delimiter: u8, decoded: Input<R>) -> Result<CsvState<R>, InputError> {
     let file = &schema.file;
+    let newlines = Rc::new(RefCell::new(NewlineQueue::default()));
+    let decoded = NewlineTap {
+        inner: decoded,
+        queue: Rc::clone(&newlines),
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -622,6 +674,7 @@ fn open_csv<R: Read>(schema: &Schema, delimiter: u8, decoded: Input<R>) -> Resul
     }
     Ok(CsvState {
         reader,
+        newlines,
         record,
         headers,
         columns,
@@ -648,7 +701,9 @@ fn next_csv<R: Read>(
             break;
         }
     }
-    let line = record.position().map_or(0, |p| p.line());
+    let line = record
+        .position()
+        .map_or(0, |p| state.newlines.borrow_mut().line_at(p.byte()));
     row.line = line;
     let width = state.headers.len();
     if record.len() != width {

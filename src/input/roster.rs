@@ -55,15 +55,22 @@ pub fn read_roster(binding: &SourceBinding, source: &Source) -> Result<RosterRea
             continue;
         }
         seen.insert(rep.clone(), row.line());
-        let mut attrs = BTreeMap::new();
+        let (mut attrs, mut amounts) = (BTreeMap::new(), BTreeMap::new());
         for (i, f) in binding.fields.iter().enumerate() {
-            if let Some(Value::Text(t)) = row.get(i) {
-                attrs.insert(f.name.clone(), t.to_string());
+            match row.get(i) {
+                Some(Value::Text(t)) => {
+                    attrs.insert(f.name.clone(), t.to_string());
+                }
+                Some(Value::Money(d) | Value::Number(d) | Value::Percent(d)) => {
+                    amounts.insert(f.name.clone(), d);
+                }
+                _ => {}
             }
         }
         people.push(RosterEntry {
             id: rep,
             attrs,
+            amounts,
             hired: hired.and_then(|i| row.date(i)),
             left: left.and_then(|i| row.date(i)),
         });

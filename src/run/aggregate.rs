@@ -177,7 +177,11 @@ pub fn row_value(
                 None => (None, p.first.text.as_str()),
             };
             if source.is_some() && source == roster_name && source != Some(binding.name.as_str()) {
-                return Ok(rep.attrs.get(field).map(|t| Value::Text(t.clone())));
+                return Ok(rep
+                    .attrs
+                    .get(field)
+                    .map(|t| Value::Text(t.clone()))
+                    .or_else(|| rep.amounts.get(field).map(|d| Value::Num(*d))));
             }
             let Some(i) = binding.field_index(field) else {
                 return Err(format!("no field `{field}` in `{}`", binding.name));
@@ -216,7 +220,8 @@ pub fn row_value(
     })
 }
 
-fn binary(op: BinaryOp, a: Value, b: Value) -> Result<Value, String> {
+/// `a op b` on two values of a record, as both evaluators compute it.
+pub(crate) fn binary(op: BinaryOp, a: Value, b: Value) -> Result<Value, String> {
     Ok(match (op, a, b) {
         (BinaryOp::And, Value::Bool(x), Value::Bool(y)) => Value::Bool(x && y),
         (BinaryOp::Or, Value::Bool(x), Value::Bool(y)) => Value::Bool(x || y),

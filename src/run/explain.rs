@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use rust_decimal::Decimal;
 
-use super::{Place, Run, RunError, read_all};
+use super::{Engine, Place, Run, RunError, read_all};
 use crate::diagnostic::line_col;
 use crate::eval::rules::{EvalError, Value};
 use crate::eval::targets::describe;
@@ -15,6 +15,11 @@ use crate::syntax::ast::*;
 
 /// Explains the results of salesperson `rep` in `run.period`; `text` is the policy's source.
 pub fn explain(run: &Run, text: &str, file: &str, rep: &str) -> Result<String, RunError> {
+    // The reference evaluator keeps the lines behind each number.
+    let run = &Run {
+        engine: Engine::Reference,
+        ..*run
+    };
     let (state, _) = read_all(run)?;
     let label = state.cal.label(run.period);
     let missing = |message: String| RunError::Eval {

@@ -7,6 +7,8 @@
 
 pub mod aggregate;
 mod explain;
+mod fast;
+mod reference;
 pub mod write;
 
 pub use explain::explain;
@@ -20,7 +22,9 @@ use crate::eval::calendar::{FiscalCalendar, Period};
 use crate::eval::rules::{EvalError, Rules, Value, World};
 use crate::eval::targets::{RosterEntry, TargetSheet};
 use crate::input::config::SourceBinding;
-use crate::input::reader::{InputError, Record, Rejection, SourceReader, SourceSummary};
+use crate::input::reader::{InputError, Rejection, SourceSummary};
+use crate::plan::MonthTable;
+use crate::plan::keys::IdIndex;
 use crate::syntax::ast::*;
 use aggregate::{Acc, Spec};
 
@@ -111,6 +115,18 @@ pub struct Run<'a> {
     pub roster: &'a [RosterEntry],
     pub sheet: &'a TargetSheet,
     pub period: Period,
+    pub engine: Engine,
+}
+
+/// Which evaluator reads the records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// The compiled plan, in parallel; sources it cannot read go to the reference evaluator.
+    #[default]
+    Fast,
+    /// The plain interpreter, one row at a time: the yardstick the fast evaluator is tested
+    /// against, and what `explain` uses to list the rows behind a number.
+    Reference,
 }
 
 /// What the rules of one salesperson in one period see of the run.
@@ -137,12 +153,24 @@ struct State<'a> {
     /// of the run's period, shortest first, then the years to date.
     slots: Vec<Slot>,
     specs: Vec<Spec<'a>>,
-    /// (spec, rep, slot) → accumulator.
-    acc: BTreeMap<(usize, usize, usize), Acc>,
+    /// Each aggregation by where it is written, as the rules ask for it.
+    spec_at: BTreeMap<(usize, usize), usize>,
+    /// The first and last day records are read for: the fiscal year to the end of the period.
+    window: (jiff::civil::Date, jiff::civil::Date),
+    /// The reference evaluator's accumulators: (spec, rep, slot) → accumulator.
+    reference: BTreeMap<(usize, usize, usize), Acc>,
+    /// The fast evaluator's tables, and where each aggregation is in them: spec → (table, index).
+    tables: Vec<MonthTable>,
+    in_table: BTreeMap<usize, (usize, usize)>,
     /// The last day with a record, for projections.
     last_day: Option<jiff::civil::Date>,
-    /// (spec, rep, slot) → how many rows were added, and the lines of the first few.
+    /// (spec, rep, slot) → how many rows were added, and the lines of the first few (reference
+    /// evaluator only: `explain` shows them).
     evidence: BTreeMap<(usize, usize, usize), (u64, Vec<u64>)>,
+    /// Each salesperson's roster fields as the rules see them (`reps.region`, `reps.quota`).
+    given: Vec<BTreeMap<String, Value>>,
+    /// Each salesperson's monthly targets: (first day of the month, amount).
+    targets: Vec<Vec<(jiff::civil::Date, Decimal)>>,
 }
 
 /// How many input lines `explain` lists for each aggregation.
@@ -150,31 +178,36 @@ const EVIDENCE_LINES: usize = 5;
 
 impl State<'_> {
     fn rules(&self, rep: usize, slot: usize) -> Rules<'_> {
-        let r = &self.run.roster[rep];
         let s = &self.slots[slot];
-        let target = self.run.sheet.target_between(&self.cal, &r.id, s.start, s.end);
-        // The salesperson's roster attributes, as `roster.field`.
-        let roster = self.run.model.roster.as_deref().unwrap_or("");
-        let given: BTreeMap<String, Value> = r
-            .attrs
+        let target = self.targets[rep]
             .iter()
-            .map(|(k, v)| (format!("{roster}.{k}"), Value::Text(v.clone())))
-            .collect();
-        Rules::new(self.run.policy, self.run.model, given, Some(target))
+            .filter(|(month, _)| *month >= s.start && *month <= s.end)
+            .map(|(_, amount)| *amount)
+            .sum();
+        Rules::borrowing(self.run.policy, self.run.model, &self.given[rep], Some(target))
+    }
+
+    /// The value of aggregation `spec` for a salesperson and slot, from whichever evaluator
+    /// read its source.
+    fn aggregate(&self, spec: usize, rep: usize, slot: usize) -> Option<Value> {
+        if let Some(&(table, index)) = self.in_table.get(&spec) {
+            let s = &self.slots[slot];
+            let month = |d: jiff::civil::Date| i32::from(d.year()) * 12 + i32::from(d.month());
+            let first = (month(s.start) - month(self.window.0)) as usize;
+            let last = (month(s.end) - month(self.window.0)) as usize;
+            return self.tables[table].value(index, rep, first..last + 1).ok().flatten();
+        }
+        match self.reference.get(&(spec, rep, slot)) {
+            Some(acc) => acc.value(),
+            None => Acc::new(self.specs[spec].func).value(),
+        }
     }
 }
 
 impl World for Place<'_, '_> {
     fn aggregate(&self, span: Span) -> Option<Value> {
-        let spec = self
-            .state
-            .specs
-            .iter()
-            .position(|s| s.span.start == span.start && s.span.end == span.end)?;
-        match self.state.acc.get(&(spec, self.rep, self.slot)) {
-            Some(acc) => acc.value(),
-            None => Acc::new(self.state.specs[spec].func).value(),
-        }
+        let spec = *self.state.spec_at.get(&(span.start, span.end))?;
+        self.state.aggregate(spec, self.rep, self.slot)
     }
 
     fn across(&self, expr: &Expr, by: &str) -> Result<Decimal, EvalError> {
@@ -288,9 +321,16 @@ pub fn slots(model: &Model, cal: &FiscalCalendar, period: Period, year_to_date: 
     out
 }
 
-/// Streams every source into the accumulators.
+/// Streams every source into the accumulators: the fast evaluator where it can read the
+/// source, the reference evaluator otherwise or when asked for.
 fn read_all<'a>(run: &'a Run<'a>) -> Result<(State<'a>, RunOutput), RunError> {
     let cal = FiscalCalendar::new(run.model.calendar.fiscal_start.0);
+    let year = Period {
+        fiscal_year: run.period.fiscal_year,
+        kind: PeriodKind::Year,
+        index: 1,
+    };
+    let specs = aggregate::specs(run.policy);
     let mut state = State {
         run,
         cal,
@@ -303,17 +343,59 @@ fn read_all<'a>(run: &'a Run<'a>) -> Result<(State<'a>, RunOutput), RunError> {
                 .iter()
                 .any(|i| matches!(&i.kind, ItemKind::Commission(c) if c.year_to_date.is_some())),
         ),
-        specs: aggregate::specs(run.policy),
-        acc: BTreeMap::new(),
+        spec_at: specs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ((s.span.start, s.span.end), i))
+            .collect(),
+        specs,
+        window: (cal.start(year), cal.end(run.period)),
+        reference: BTreeMap::new(),
+        tables: Vec::new(),
+        in_table: BTreeMap::new(),
         last_day: None,
         evidence: BTreeMap::new(),
+        given: roster_values(run),
+        targets: monthly_targets(run, &cal),
     };
     let mut out = RunOutput::default();
     let reps: BTreeMap<&str, usize> = run.roster.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    let index = IdIndex::new(run.roster.iter().map(|r| r.id.as_str()));
     for binding in run.bindings.iter().filter(|b| !b.is_roster) {
-        read_source(&mut state, binding, &reps, &mut out)?;
+        if run.engine == Engine::Fast && fast::read_source(&mut state, binding, &index, &mut out)? {
+            continue;
+        }
+        reference::read_source(&mut state, binding, &reps, &mut out)?;
     }
     Ok((state, out))
+}
+
+/// Each salesperson's roster fields, named as the policy names them: `reps.region`.
+fn roster_values(run: &Run) -> Vec<BTreeMap<String, Value>> {
+    let roster = run.model.roster.as_deref().unwrap_or("");
+    run.roster
+        .iter()
+        .map(|r| {
+            let text = r
+                .attrs
+                .iter()
+                .map(|(k, v)| (format!("{roster}.{k}"), Value::Text(v.clone())));
+            let amounts = r.amounts.iter().map(|(k, d)| (format!("{roster}.{k}"), Value::Num(*d)));
+            text.chain(amounts).collect()
+        })
+        .collect()
+}
+
+/// Each salesperson's target per month, from the target sheet.
+fn monthly_targets(run: &Run, cal: &FiscalCalendar) -> Vec<Vec<(jiff::civil::Date, Decimal)>> {
+    let index: BTreeMap<&str, usize> = run.roster.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    let mut out = vec![Vec::new(); run.roster.len()];
+    for line in &run.sheet.lines {
+        if let Some(&i) = index.get(line.rep.as_str()) {
+            out[i].push((cal.start(line.month), line.amount));
+        }
+    }
+    out
 }
 
 /// Runs the policy over the sources for `run.period`.
@@ -321,188 +403,6 @@ pub fn run(run: &Run) -> Result<RunOutput, RunError> {
     let (state, mut out) = read_all(run)?;
     evaluate(&state, &mut out)?;
     Ok(out)
-}
-
-fn read_source(
-    state: &mut State,
-    binding: &SourceBinding,
-    reps: &BTreeMap<&str, usize>,
-    out: &mut RunOutput,
-) -> Result<(), RunError> {
-    let run = state.run;
-    let source = run.policy.items.iter().find_map(|i| match &i.kind {
-        ItemKind::Source(s) if s.name.text == binding.name => Some(s),
-        _ => None,
-    });
-    let marked = |m: FieldMod| {
-        source
-            .and_then(|s| s.fields.iter().find(|f| f.mods.iter().any(|(x, _)| *x == m)))
-            .and_then(|f| binding.field_index(&f.name.text))
-    };
-    let (rep_field, date_field, amount_field) = (
-        marked(FieldMod::Salesperson),
-        marked(FieldMod::Dated),
-        binding.amount_field(),
-    );
-    let key_field = marked(FieldMod::Key);
-    // Keys seen so far, with the line each was first seen on.
-    let mut keys: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
-    let specs: Vec<usize> = (0..state.specs.len())
-        .filter(|i| state.specs[*i].source == binding.name)
-        .collect();
-    // Records from the start of the fiscal year count: earlier months feed yearly caps and
-    // years to date.
-    let year = Period {
-        fiscal_year: run.period.fiscal_year,
-        kind: PeriodKind::Year,
-        index: 1,
-    };
-    let (start, end) = (state.cal.start(year), state.cal.end(run.period));
-    let roster_name = run.model.roster.clone();
-    let mut reader = SourceReader::open(binding).map_err(RunError::Input)?;
-    let (mut used, mut read, mut credited, mut rejected_amount) = (0u64, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
-    while let Some(record) = reader.next_record().map_err(RunError::Input)? {
-        let row = match record {
-            Record::Rejected(r) => {
-                out.rejects.push(r);
-                continue;
-            }
-            Record::Row(row) => row,
-        };
-        let amount = amount_field.and_then(|i| row.decimal(i));
-        read += amount.unwrap_or_default();
-        let reject = |reason: String, field: Option<usize>| Rejection {
-            file: binding.path.clone(),
-            record: row.record(),
-            line: row.line(),
-            column: field.map(|i| i + 1),
-            header: field.map(|i| binding.fields[i].column.clone()),
-            field: field.map(|i| binding.fields[i].name.clone()),
-            value: field
-                .and_then(|i| row.get(i))
-                .map(|v| v.to_string())
-                .unwrap_or_default(),
-            reason,
-        };
-        if let Some(key) = key_field.and_then(|i| row.text(i)) {
-            if let Some(first) = keys.get(key) {
-                out.rejects.push(reject(
-                    format!("duplicate key: `{key}` is already on line {first}"),
-                    key_field,
-                ));
-                rejected_amount += amount.unwrap_or_default();
-                continue;
-            }
-            keys.insert(key.to_string(), row.line());
-        }
-        let rep = match rep_field.and_then(|i| row.text(i)) {
-            Some(id) => match reps.get(id) {
-                Some(r) => Some(*r),
-                None => {
-                    out.rejects.push(reject(
-                        format!("unknown salesperson `{id}`: not on the roster"),
-                        rep_field,
-                    ));
-                    rejected_amount += amount.unwrap_or_default();
-                    continue;
-                }
-            },
-            None => None,
-        };
-        let date = date_field.and_then(|i| row.date(i));
-        if let Some(d) = date
-            && (d < start || d > end)
-        {
-            let reason = if d > end {
-                format!("after the end of the period {}", state.cal.label(run.period))
-            } else {
-                format!(
-                    "before fiscal year {}, which the period {} is in",
-                    run.period.fiscal_year,
-                    state.cal.label(run.period)
-                )
-            };
-            out.rejects.push(reject(reason, date_field));
-            rejected_amount += amount.unwrap_or_default();
-            continue;
-        }
-        used += 1;
-        credited += amount.unwrap_or_default();
-        if let Some(d) = date {
-            state.last_day = Some(state.last_day.map_or(d, |l| l.max(d)));
-        }
-        // A record without a salesperson (market data) counts for everyone.
-        let credited_to = match rep {
-            Some(r) => r..r + 1,
-            None => 0..run.roster.len(),
-        };
-        for &spec_index in &specs {
-            let spec = &state.specs[spec_index];
-            for r in credited_to.clone() {
-                let person = &run.roster[r];
-                let keep = match spec.filter {
-                    Some(f) => {
-                        aggregate::row_value(f, row, binding, roster_name.as_deref(), person)
-                            .map_err(|m| row_error(binding, row.line(), m))?
-                            == Some(Value::Bool(true))
-                    }
-                    None => true,
-                };
-                if !keep {
-                    continue;
-                }
-                let value = match spec.arg {
-                    Some(arg) => aggregate::row_value(arg, row, binding, roster_name.as_deref(), person)
-                        .map_err(|m| row_error(binding, row.line(), m))?,
-                    None => Some(Value::Bool(true)),
-                };
-                for (slot, p) in state.slots.iter().enumerate() {
-                    let inside = date.is_none_or(|d| d >= p.start && d <= p.end);
-                    if inside {
-                        let seen = state.evidence.entry((spec_index, r, slot)).or_insert((0, Vec::new()));
-                        seen.0 += 1;
-                        if seen.1.len() < EVIDENCE_LINES {
-                            seen.1.push(row.line());
-                        }
-                        state
-                            .acc
-                            .entry((spec_index, r, slot))
-                            .or_insert_with(|| Acc::new(spec.func))
-                            .add(value.as_ref())
-                            .map_err(|_| row_error(binding, row.line(), "arithmetic overflow".into()))?;
-                    }
-                }
-            }
-        }
-    }
-    let summary = reader.finish().map_err(RunError::Input)?;
-    let rejected_rows = summary.rows_read - used;
-    if amount_field.is_some() && read != credited + rejected_amount {
-        return Err(RunError::Totals(format!(
-            "`{}`: amount read {read} ≠ credited {credited} + rejected {rejected_amount}",
-            binding.name
-        )));
-    }
-    let _ = rejected_rows;
-    out.sources.push(SourceTotals {
-        summary,
-        rows_used: used,
-        amount_read: read,
-        amount_credited: credited,
-        amount_rejected: rejected_amount,
-    });
-    Ok(())
-}
-
-fn row_error(binding: &SourceBinding, line: u64, message: String) -> RunError {
-    RunError::Input(InputError {
-        file: binding.path.clone(),
-        line: Some(line),
-        column: None,
-        offset: None,
-        message,
-        help: None,
-    })
 }
 
 /// Running balances of one salesperson across the periods of a run.

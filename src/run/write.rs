@@ -1,6 +1,11 @@
 //! Writing a run's outputs: `scores.csv`, `payouts.csv`, `measures.csv`, `rejects.csv` and
 //! `manifest.json`, each through a temporary file renamed into place, and only once the whole
 //! run has succeeded. The same inputs give byte-identical files.
+//!
+//! The manifest is enough to re-perform the run (`rulebook verify`): it records the command
+//! line's arguments as given, the SHA-256 of every file read (policy, run configuration, roster,
+//! sources) and of every output written. Paths are kept as given, never made absolute, and there
+//! is no timestamp, so the same run on another machine gives the same manifest.
 
 use std::io::Write;
 use std::path::Path;
@@ -11,14 +16,37 @@ use serde_json::json;
 use super::RunOutput;
 use crate::eval::calendar::FiscalCalendar;
 use crate::eval::rules::Value;
+use crate::input::hash::sha256_hex;
+use crate::input::reader::SourceSummary;
 
 /// What the manifest records besides the outputs.
 pub struct ManifestInfo<'a> {
     pub policy_file: &'a str,
     pub policy_sha256: String,
+    /// The policy's own `version`.
     pub version: &'a str,
+    /// The period's label, as the outputs spell it.
     pub period: String,
     pub rounding_unit: Decimal,
+    /// The run configuration file as given on the command line, and its SHA-256.
+    pub config_file: &'a str,
+    pub config_sha256: String,
+    /// The period as given on the command line (`--period`).
+    pub period_given: &'a str,
+    /// Every `--source NAME=PATH` as given, in order.
+    pub source_args: &'a [String],
+    /// The roster, which is read before the run and so is not among `RunOutput::sources`.
+    pub roster: Option<RosterInput<'a>>,
+    /// The version of rulebook that made the run (`CARGO_PKG_VERSION`).
+    pub rulebook_version: &'a str,
+}
+
+/// The roster file as read: its summary, the salespeople taken from it and the rows rejected
+/// (by the reader or as duplicate ids).
+pub struct RosterInput<'a> {
+    pub summary: &'a SourceSummary,
+    pub people: u64,
+    pub rejected: u64,
 }
 
 pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &ManifestInfo) -> std::io::Result<()> {
@@ -100,7 +128,7 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
         ])?;
     }
 
-    let inputs: Vec<serde_json::Value> = out
+    let mut inputs: Vec<serde_json::Value> = out
         .sources
         .iter()
         .map(|s| {
@@ -118,9 +146,43 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
             })
         })
         .collect();
+    // The roster is listed after the sources (whose order the run fixes), unless a source of the
+    // same name is already there.
+    if let Some(roster) = &info.roster
+        && !out.sources.iter().any(|s| s.summary.source == roster.summary.source)
+    {
+        inputs.push(json!({
+            "source": roster.summary.source,
+            "roster": true,
+            "file": roster.summary.file.display().to_string(),
+            "sha256": roster.summary.sha256,
+            "encoding": roster.summary.encoding.name(),
+            "rows_read": roster.summary.rows_read,
+            "rows_used": roster.people,
+            "rows_rejected": roster.rejected,
+        }));
+    }
+
+    let data: [(&str, Vec<u8>); 4] = [
+        ("scores.csv", scores.into_inner().map_err(|e| e.into_error())?),
+        ("payouts.csv", payouts.into_inner().map_err(|e| e.into_error())?),
+        ("measures.csv", measures.into_inner().map_err(|e| e.into_error())?),
+        ("rejects.csv", rejects.into_inner().map_err(|e| e.into_error())?),
+    ];
+    // Hashed from the very bytes written below. The manifest cannot hold its own hash.
+    let mut hashes = serde_json::Map::new();
+    for (name, bytes) in &data {
+        hashes.insert(
+            (*name).to_string(),
+            json!({ "sha256": sha256_hex(bytes), "bytes": bytes.len() }),
+        );
+    }
     let total: Decimal = out.payouts.iter().map(|p| p.amount).sum();
     let manifest = json!({
+        "rulebook": info.rulebook_version,
+        "arguments": { "period": info.period_given, "sources": info.source_args },
         "policy": { "file": info.policy_file, "sha256": info.policy_sha256, "version": info.version },
+        "config": { "file": info.config_file, "sha256": info.config_sha256 },
         "period": info.period,
         "inputs": inputs,
         "outputs": {
@@ -129,19 +191,14 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
             "payout_total": money(total),
             "measures": out.measures.len(),
             "rejects": out.rejects.len(),
+            "files": hashes,
         },
     });
+    let manifest = serde_json::to_string_pretty(&manifest).map_err(std::io::Error::other)?;
 
-    let files: [(&str, Vec<u8>); 5] = [
-        ("scores.csv", scores.into_inner().map_err(|e| e.into_error())?),
-        ("payouts.csv", payouts.into_inner().map_err(|e| e.into_error())?),
-        ("measures.csv", measures.into_inner().map_err(|e| e.into_error())?),
-        ("rejects.csv", rejects.into_inner().map_err(|e| e.into_error())?),
-        (
-            "manifest.json",
-            format!("{}\n", serde_json::to_string_pretty(&manifest).unwrap_or_default()).into_bytes(),
-        ),
-    ];
+    let files = data
+        .into_iter()
+        .chain(std::iter::once(("manifest.json", format!("{manifest}\n").into_bytes())));
     for (name, bytes) in files {
         let tmp = dir.join(format!(".{name}.tmp"));
         {

@@ -1,0 +1,176 @@
+//! Keys resolved without allocating: salesperson ids to dense indexes, and the set of record
+//! keys seen (for duplicates). Ids like `R00098` or `D0001234567` — one prefix, a fixed number
+//! of digits — are common in exports; they become numbers, so the set of keys seen is a bitmap
+//! whose size follows the largest id, not the number of rows. Other ids fall back to hashing.
+
+use std::collections::{HashMap, HashSet};
+
+/// An id split into a non-digit prefix and a run of digits: `D0001234567` → (`D`, 1234567, 10).
+fn split_id(id: &[u8]) -> Option<(&[u8], u64, usize)> {
+    let digits = id.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 || digits > 18 {
+        return None;
+    }
+    let (prefix, tail) = id.split_at(id.len() - digits);
+    let n = tail.iter().fold(0u64, |n, c| n * 10 + u64::from(c - b'0'));
+    Some((prefix, n, digits))
+}
+
+/// Salesperson id → index in the roster.
+pub struct IdIndex {
+    /// When every id has the same prefix and width: index by number.
+    dense: Option<(Vec<u8>, usize, Vec<u32>)>,
+    map: HashMap<Box<[u8]>, u32>,
+}
+
+const NONE: u32 = u32::MAX;
+/// The largest id number indexed directly (4 bytes each: 64 MiB at most).
+const DENSE_LIMIT: u64 = 1 << 24;
+
+impl IdIndex {
+    pub fn new<'a>(ids: impl Iterator<Item = &'a str> + Clone) -> IdIndex {
+        let map: HashMap<Box<[u8]>, u32> = ids
+            .clone()
+            .enumerate()
+            .map(|(i, id)| (Box::from(id.as_bytes()), i as u32))
+            .collect();
+        let mut shape: Option<(Vec<u8>, usize)> = None;
+        let mut dense_ok = true;
+        let mut max = 0;
+        for id in ids.clone() {
+            match split_id(id.as_bytes()) {
+                Some((prefix, n, width)) if n < DENSE_LIMIT => {
+                    max = max.max(n);
+                    match &shape {
+                        None => shape = Some((prefix.to_vec(), width)),
+                        Some((p, w)) if p == prefix && *w == width => {}
+                        Some(_) => dense_ok = false,
+                    }
+                }
+                _ => dense_ok = false,
+            }
+        }
+        let dense = match shape {
+            Some((prefix, width)) if dense_ok => {
+                let mut table = vec![NONE; max as usize + 1];
+                for (i, id) in ids.enumerate() {
+                    if let Some((_, n, _)) = split_id(id.as_bytes()) {
+                        table[n as usize] = i as u32;
+                    }
+                }
+                Some((prefix, width, table))
+            }
+            _ => None,
+        };
+        IdIndex { dense, map }
+    }
+
+    pub fn get(&self, id: &[u8]) -> Option<usize> {
+        if let Some((prefix, width, table)) = &self.dense {
+            let (p, n, w) = split_id(id)?;
+            if p != prefix.as_slice() || w != *width {
+                return None;
+            }
+            return table.get(n as usize).filter(|i| **i != NONE).map(|i| *i as usize);
+        }
+        self.map.get(id).map(|i| *i as usize)
+    }
+}
+
+/// Bits per page of the key bitmap.
+const PAGE_BITS: u64 = 1 << 16;
+
+/// The record keys seen so far.
+#[derive(Default)]
+pub struct KeySet {
+    /// The prefix and width of the numeric keys, fixed by the first key.
+    shape: Option<(Vec<u8>, usize)>,
+    pages: HashMap<u64, Box<[u64]>>,
+    other: HashSet<Box<[u8]>>,
+}
+
+impl KeySet {
+    /// Adds a key; false when it was already there.
+    pub fn insert(&mut self, key: &[u8]) -> bool {
+        if let Some((prefix, n, width)) = split_id(key) {
+            let shape = self.shape.get_or_insert_with(|| (prefix.to_vec(), width));
+            if shape.0 == prefix && shape.1 == width {
+                let page = self
+                    .pages
+                    .entry(n / PAGE_BITS)
+                    .or_insert_with(|| vec![0u64; (PAGE_BITS / 64) as usize].into_boxed_slice());
+                let bit = n % PAGE_BITS;
+                let (word, mask) = ((bit / 64) as usize, 1u64 << (bit % 64));
+                let new = page[word] & mask == 0;
+                page[word] |= mask;
+                return new;
+            }
+        }
+        if self.other.contains(key) {
+            return false;
+        }
+        self.other.insert(Box::from(key))
+    }
+
+    /// Whether any key is in both sets.
+    pub fn overlaps(&self, other: &KeySet) -> bool {
+        let numeric = self.shape.is_some() && self.shape == other.shape;
+        let pages = numeric
+            && self.pages.iter().any(|(n, bits)| {
+                other
+                    .pages
+                    .get(n)
+                    .is_some_and(|o| bits.iter().zip(o.iter()).any(|(a, b)| a & b != 0))
+            });
+        // Keys of another shape in one set may be numeric in the other: compare them as text.
+        let cross = |a: &KeySet, b: &KeySet| a.other.iter().any(|k| b.contains(k));
+        pages || cross(self, other) || cross(other, self) || (!numeric && self.shape.is_some() && other.shape.is_some())
+    }
+
+    fn contains(&self, key: &[u8]) -> bool {
+        if let (Some((prefix, n, width)), Some(shape)) = (split_id(key), &self.shape)
+            && shape.0 == prefix
+            && shape.1 == width
+        {
+            return self.pages.get(&(n / PAGE_BITS)).is_some_and(|p| {
+                let bit = n % PAGE_BITS;
+                p[(bit / 64) as usize] & (1 << (bit % 64)) != 0
+            });
+        }
+        self.other.contains(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_resolve_densely_or_by_hash() {
+        let dense = IdIndex::new(["R00001", "R00098", "R00002"].into_iter());
+        assert!(dense.dense.is_some());
+        assert_eq!(dense.get(b"R00098"), Some(1));
+        assert_eq!(dense.get(b"R0098"), None);
+        assert_eq!(dense.get(b"R00003"), None);
+        assert_eq!(dense.get(b"X00001"), None);
+        let mixed = IdIndex::new(["alice", "R1"].into_iter());
+        assert!(mixed.dense.is_none());
+        assert_eq!(mixed.get(b"alice"), Some(0));
+        assert_eq!(mixed.get(b"R1"), Some(1));
+    }
+
+    #[test]
+    fn keys_seen() {
+        let mut a = KeySet::default();
+        assert!(a.insert(b"D0001"));
+        assert!(!a.insert(b"D0001"));
+        assert!(a.insert(b"D001"), "another width is another key");
+        assert!(a.insert(b"free text"));
+        assert!(!a.insert(b"free text"));
+        let mut b = KeySet::default();
+        b.insert(b"D0002");
+        assert!(!a.overlaps(&b));
+        b.insert(b"D001");
+        assert!(a.overlaps(&b));
+    }
+}
