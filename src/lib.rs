@@ -3,6 +3,7 @@
 //! The stages, in order: [`syntax`] (text → typed syntax tree), [`check`] (syntax tree →
 //! checked model, with diagnostics), [`format`] (syntax tree → canonical text).
 
+pub mod audit;
 pub mod check;
 pub mod diagnostic;
 pub mod eval;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod cli;
+mod cli_audit;
 mod cli_verify;
 
 #[derive(Parser)]
@@ -72,6 +73,24 @@ enum Command {
         /// Take the manifest's relative paths from this directory instead of the current one
         #[arg(long)]
         root: Option<String>,
+    },
+    /// Compare two versions of a policy in meaning: what changed, in domain terms
+    Diff {
+        /// The old version
+        old: String,
+        /// The new version
+        new: String,
+        /// Output format
+        #[arg(long, value_enum, default_value = "text")]
+        format: cli_audit::ReportFormat,
+    },
+    /// List the versions in a directory by effective date, each with what it changed
+    Log {
+        /// A directory of policy versions (`*.policy`)
+        dir: String,
+        /// Output format
+        #[arg(long, value_enum, default_value = "text")]
+        format: cli_audit::ReportFormat,
     },
     /// Run the tests written inside policy files
     Test {
@@ -152,6 +171,8 @@ fn main() -> ExitCode {
         } => cli::check(&files, deny_warnings, matches!(format, OutputFormat::Json)),
         Command::Fmt { files, check, lang } => cli::fmt(&files, check, lang),
         Command::Test { files } => cli::test(&files),
+        Command::Diff { old, new, format } => cli_audit::diff(&old, &new, format),
+        Command::Log { dir, format } => cli_audit::log(&dir, format),
         Command::Explain { input, rep } => cli::explain(&input, &rep),
         Command::Run { input, out } => cli::run(&input, &out),
         Command::Targets { input } => cli::targets(&input),

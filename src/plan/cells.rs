@@ -77,7 +77,13 @@ impl CellReader {
 
     /// Reads a cell's raw text.
     pub fn read<'r>(&self, raw: &'r str, dates: &DateFormats, numbers: &NumberFormat) -> Result<V<'r>, CellFault> {
-        let text = values::parse_text(raw);
+        // Most cells have no surrounding space: skip the Unicode-aware trim for them.
+        let plain = |b: Option<&u8>| b.is_some_and(|c| c.is_ascii() && !c.is_ascii_whitespace());
+        let text = if plain(raw.as_bytes().first()) && plain(raw.as_bytes().last()) {
+            raw
+        } else {
+            values::parse_text(raw)
+        };
         if text.is_empty() {
             return if self.optional {
                 Ok(V::Null)

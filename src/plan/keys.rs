@@ -79,13 +79,16 @@ impl IdIndex {
 
 /// Bits per page of the key bitmap.
 const PAGE_BITS: u64 = 1 << 16;
+/// Pages indexed directly (8 bytes each): keys numbered up to 2^36 use the bitmap.
+const MAX_PAGES: usize = 1 << 20;
 
 /// The record keys seen so far.
 #[derive(Default)]
 pub struct KeySet {
     /// The prefix and width of the numeric keys, fixed by the first key.
     shape: Option<(Vec<u8>, usize)>,
-    pages: HashMap<u64, Box<[u64]>>,
+    /// Bitmap pages by page number.
+    pages: Vec<Option<Box<[u64]>>>,
     other: HashSet<Box<[u8]>>,
 }
 
@@ -94,11 +97,13 @@ impl KeySet {
     pub fn insert(&mut self, key: &[u8]) -> bool {
         if let Some((prefix, n, width)) = split_id(key) {
             let shape = self.shape.get_or_insert_with(|| (prefix.to_vec(), width));
-            if shape.0 == prefix && shape.1 == width {
-                let page = self
-                    .pages
-                    .entry(n / PAGE_BITS)
-                    .or_insert_with(|| vec![0u64; (PAGE_BITS / 64) as usize].into_boxed_slice());
+            let page_no = (n / PAGE_BITS) as usize;
+            if shape.0 == prefix && shape.1 == width && page_no < MAX_PAGES {
+                if page_no >= self.pages.len() {
+                    self.pages.resize_with(page_no + 1, || None);
+                }
+                let page =
+                    self.pages[page_no].get_or_insert_with(|| vec![0u64; (PAGE_BITS / 64) as usize].into_boxed_slice());
                 let bit = n % PAGE_BITS;
                 let (word, mask) = ((bit / 64) as usize, 1u64 << (bit % 64));
                 let new = page[word] & mask == 0;
@@ -116,11 +121,9 @@ impl KeySet {
     pub fn overlaps(&self, other: &KeySet) -> bool {
         let numeric = self.shape.is_some() && self.shape == other.shape;
         let pages = numeric
-            && self.pages.iter().any(|(n, bits)| {
-                other
-                    .pages
-                    .get(n)
-                    .is_some_and(|o| bits.iter().zip(o.iter()).any(|(a, b)| a & b != 0))
+            && self.pages.iter().zip(other.pages.iter()).any(|pair| match pair {
+                (Some(a), Some(b)) => a.iter().zip(b.iter()).any(|(x, y)| x & y != 0),
+                _ => false,
             });
         // Keys of another shape in one set may be numeric in the other: compare them as text.
         let cross = |a: &KeySet, b: &KeySet| a.other.iter().any(|k| b.contains(k));
@@ -131,10 +134,11 @@ impl KeySet {
         if let (Some((prefix, n, width)), Some(shape)) = (split_id(key), &self.shape)
             && shape.0 == prefix
             && shape.1 == width
+            && ((n / PAGE_BITS) as usize) < MAX_PAGES
         {
-            return self.pages.get(&(n / PAGE_BITS)).is_some_and(|p| {
+            return self.pages.get((n / PAGE_BITS) as usize).is_some_and(|p| {
                 let bit = n % PAGE_BITS;
-                p[(bit / 64) as usize] & (1 << (bit % 64)) != 0
+                p.as_ref().is_some_and(|p| p[(bit / 64) as usize] & (1 << (bit % 64)) != 0)
             });
         }
         self.other.contains(key)

@@ -16,12 +16,13 @@ use crate::syntax::ast::{AggFunc, BinaryOp};
 /// The accumulators of one source's aggregations.
 #[derive(Clone, Debug)]
 pub struct MonthTable {
-    reps: usize,
     /// Months of the run's window, plus the undated column.
     cols: usize,
     /// Per aggregation: its function and its first lane (an average takes two: sum, count).
     specs: Vec<(AggFunc, usize)>,
-    cells: Vec<i128>,
+    lanes: usize,
+    /// Laid out salesperson by salesperson, so one row's additions touch nearby memory.
+    cells: Vec<i64>,
     /// Amounts that are not plain, per cell.
     exact: BTreeMap<usize, Decimal>,
     distinct: BTreeMap<usize, BTreeSet<String>>,
@@ -45,9 +46,9 @@ impl MonthTable {
             .collect();
         let cols = months + 1;
         MonthTable {
-            reps,
             cols,
             specs,
+            lanes,
             cells: vec![0; lanes * reps * cols],
             exact: BTreeMap::new(),
             distinct: BTreeMap::new(),
@@ -61,7 +62,19 @@ impl MonthTable {
     }
 
     fn cell(&self, lane: usize, rep: usize, col: usize) -> usize {
-        (lane * self.reps + rep) * self.cols + col
+        (rep * self.lanes + lane) * self.cols + col
+    }
+
+    /// Adds a plain amount to a cell; what would overflow the integer goes to the exact sum.
+    fn add_fixed(&mut self, cell: usize, f: i64) -> Result<(), Overflow> {
+        match self.cells[cell].checked_add(f) {
+            Some(v) => self.cells[cell] = v,
+            None => {
+                let e = self.exact.entry(cell).or_default();
+                *e = e.checked_add(Decimal::new(f, FIXED_SCALE)).ok_or(Overflow)?;
+            }
+        }
+        Ok(())
     }
 
     /// Adds one row's value to aggregation `spec` of `rep` in column `col`. An empty cell is
@@ -76,7 +89,7 @@ impl MonthTable {
         match func {
             AggFunc::Sum | AggFunc::Average => {
                 match v {
-                    V::Fixed(f) => self.cells[cell] += i128::from(f),
+                    V::Fixed(f) => self.add_fixed(cell, f)?,
                     V::Num(d) => {
                         let e = self.exact.entry(cell).or_default();
                         *e = e.checked_add(d).ok_or(Overflow)?;
@@ -118,8 +131,10 @@ impl MonthTable {
 
     /// Adds another table of the same shape into this one.
     pub fn merge(&mut self, other: MonthTable) -> Result<(), Overflow> {
-        for (a, b) in self.cells.iter_mut().zip(other.cells) {
-            *a += b;
+        for (cell, b) in other.cells.into_iter().enumerate() {
+            if b != 0 {
+                self.add_fixed(cell, b)?;
+            }
         }
         for (cell, d) in other.exact {
             let e = self.exact.entry(cell).or_default();
@@ -145,7 +160,7 @@ impl MonthTable {
     }
 
     fn func_of(&self, cell: usize) -> AggFunc {
-        let lane = cell / (self.reps * self.cols);
+        let lane = (cell / self.cols) % self.lanes.max(1);
         self.specs
             .iter()
             .rev()
@@ -163,7 +178,7 @@ impl MonthTable {
             let mut exact = Decimal::ZERO;
             for col in columns.clone() {
                 let cell = self.cell(lane, rep, col);
-                fixed = fixed.checked_add(self.cells[cell]).ok_or(Overflow)?;
+                fixed = fixed.checked_add(i128::from(self.cells[cell])).ok_or(Overflow)?;
                 if let Some(d) = self.exact.get(&cell) {
                     exact = exact.checked_add(*d).ok_or(Overflow)?;
                 }
@@ -173,7 +188,7 @@ impl MonthTable {
                 .checked_add(exact)
                 .ok_or(Overflow)
         };
-        let count = |lane: usize| -> i128 { columns.clone().map(|c| self.cells[self.cell(lane, rep, c)]).sum() };
+        let count = |lane: usize| -> i64 { columns.clone().map(|c| self.cells[self.cell(lane, rep, c)]).sum() };
         Ok(match func {
             AggFunc::Sum => Some(Value::Num(sum(lane)?)),
             AggFunc::Count => Some(Value::Num(Decimal::from(count(lane)))),
