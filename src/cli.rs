@@ -196,27 +196,27 @@ pub(crate) fn load_checked(file: &str) -> Result<(String, rulebook::check::Check
 }
 
 /// What `targets`, `run` and `explain` read: a policy, its run configuration, a period.
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 pub struct RunInput {
-    /// The policy file
-    policy: String,
+    /// The policy file, or a directory of its versions (each period under the version in force)
+    pub(crate) policy: String,
     /// The run configuration binding the policy's sources to files
     #[arg(long)]
-    config: String,
+    pub(crate) config: String,
     /// The period: a month `2027-03`, a quarter `2027-Q1` or a fiscal year `2027`
     #[arg(long)]
-    period: String,
+    pub(crate) period: String,
     /// Read a source from this file instead of the configured one: `NAME=PATH`
     #[arg(long = "source", value_name = "NAME=PATH")]
-    sources: Vec<String>,
+    pub(crate) sources: Vec<String>,
     /// The evaluator: `fast` (compiled, on every core) or `reference` (the plain interpreter,
     /// to cross-check); both give the same outputs
     #[arg(long, value_enum, default_value = "fast")]
-    engine: EngineArg,
+    pub(crate) engine: EngineArg,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-pub enum EngineArg {
+pub(crate) enum EngineArg {
     Fast,
     Reference,
 }
@@ -237,24 +237,24 @@ impl RunInput {
 
 /// A checked policy with its configuration resolved and its roster read: what `targets` and
 /// `run` start from.
-struct Prepared {
-    text: String,
-    checked: rulebook::check::Checked,
-    cal: FiscalCalendar,
-    period: Period,
-    bindings: Vec<rulebook::input::SourceBinding>,
-    roster: Vec<rulebook::eval::targets::RosterEntry>,
-    roster_rejects: Vec<rulebook::input::Rejection>,
+pub(crate) struct Prepared {
+    pub(crate) text: String,
+    pub(crate) checked: rulebook::check::Checked,
+    pub(crate) cal: FiscalCalendar,
+    pub(crate) period: Period,
+    pub(crate) bindings: Vec<rulebook::input::SourceBinding>,
+    pub(crate) roster: Vec<rulebook::eval::targets::RosterEntry>,
+    pub(crate) roster_rejects: Vec<rulebook::input::Rejection>,
     /// The roster file as read, for the manifest: the run itself does not read the roster.
-    roster_summary: rulebook::input::reader::SourceSummary,
+    pub(crate) roster_summary: rulebook::input::reader::SourceSummary,
     /// SHA-256 of the run configuration file, for the manifest.
-    config_sha256: String,
-    sheet: TargetSheet,
-    engine: rulebook::run::Engine,
+    pub(crate) config_sha256: String,
+    pub(crate) sheet: TargetSheet,
+    pub(crate) engine: rulebook::run::Engine,
 }
 
 impl Prepared {
-    fn run(&self) -> rulebook::run::Run<'_> {
+    pub(crate) fn run(&self) -> rulebook::run::Run<'_> {
         rulebook::run::Run {
             policy: &self.checked.parsed.policy,
             model: &self.checked.model,
@@ -267,7 +267,7 @@ impl Prepared {
     }
 }
 
-fn prepare(input: &RunInput) -> Result<Prepared, u8> {
+pub(crate) fn prepare(input: &RunInput) -> Result<Prepared, u8> {
     let RunInput {
         policy,
         config,
@@ -396,6 +396,9 @@ pub fn run(input: &RunInput, out_dir: &str) -> u8 {
 /// Runs a period into `out_dir` and returns the exit status; `report` prints the closing
 /// summary (`verify` re-performs a run into a temporary directory and keeps quiet about it).
 pub(crate) fn run_to(input: &RunInput, out_dir: &str, report: bool) -> u8 {
+    if std::path::Path::new(&input.policy).is_dir() {
+        return crate::cli_history::run_history(input, out_dir, report);
+    }
     let policy = input.policy.as_str();
     let p = match prepare(input) {
         Ok(p) => p,
@@ -434,6 +437,7 @@ pub(crate) fn run_to(input: &RunInput, out_dir: &str, report: bool) -> u8 {
             rejected: p.roster_rejects.len() as u64,
         }),
         rulebook_version: env!("CARGO_PKG_VERSION"),
+        versions: Vec::new(),
     };
     match rulebook::run::write::write_outputs(std::path::Path::new(out_dir), &output, &p.cal, &info) {
         Ok(()) if !report => 0,

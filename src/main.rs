@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod cli;
 mod cli_audit;
+mod cli_history;
 mod cli_verify;
 
 #[derive(Parser)]

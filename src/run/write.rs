@@ -39,6 +39,30 @@ pub struct ManifestInfo<'a> {
     pub roster: Option<RosterInput<'a>>,
     /// The version of rulebook that made the run (`CARGO_PKG_VERSION`).
     pub rulebook_version: &'a str,
+    /// With a policy history: the versions applied, oldest first; each output line names the
+    /// one in force at the start of its period. Empty for a single policy file.
+    pub versions: Vec<VersionInForce>,
+}
+
+/// One version of a policy history, as applied by a run.
+#[derive(Clone, Debug)]
+pub struct VersionInForce {
+    pub version: String,
+    pub effective: jiff::civil::Date,
+    pub file: String,
+    pub sha256: String,
+}
+
+impl ManifestInfo<'_> {
+    /// The version an output line of `period` names.
+    fn version_of(&self, cal: &FiscalCalendar, period: crate::eval::calendar::Period) -> &str {
+        let start = cal.start(period);
+        self.versions
+            .iter()
+            .rev()
+            .find(|v| v.effective <= start)
+            .map_or(self.version, |v| v.version.as_str())
+    }
 }
 
 /// The roster file as read: its summary, the salespeople taken from it and the rows rejected
@@ -75,7 +99,7 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
                 .unwrap_or_default(),
         );
         row.push(s.grade.clone().unwrap_or_default());
-        row.push(info.version.to_string());
+        row.push(info.version_of(cal, s.period).to_string());
         scores.write_record(&row)?;
     }
 
@@ -99,7 +123,7 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
             &p.base.map(money).unwrap_or_default(),
             &p.rate,
             &money(p.amount),
-            info.version,
+            info.version_of(cal, p.period),
         ])?;
     }
 
@@ -111,7 +135,7 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
             &cal.label(m.period),
             &m.measure,
             &m.evidence,
-            info.version,
+            info.version_of(cal, m.period),
         ])?;
     }
 
@@ -178,10 +202,18 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
         );
     }
     let total: Decimal = out.payouts.iter().map(|p| p.amount).sum();
+    let mut policy = json!({ "file": info.policy_file, "sha256": info.policy_sha256, "version": info.version });
+    if !info.versions.is_empty() {
+        policy["versions"] = info
+            .versions
+            .iter()
+            .map(|v| json!({ "version": v.version, "effective": v.effective.to_string(), "file": v.file, "sha256": v.sha256 }))
+            .collect();
+    }
     let manifest = json!({
         "rulebook": info.rulebook_version,
         "arguments": { "period": info.period_given, "sources": info.source_args },
-        "policy": { "file": info.policy_file, "sha256": info.policy_sha256, "version": info.version },
+        "policy": policy,
         "config": { "file": info.config_file, "sha256": info.config_sha256 },
         "period": info.period,
         "inputs": inputs,
