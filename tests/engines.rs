@@ -151,7 +151,7 @@ fn generated_data_with_bad_rows() {
     assert!(status.success());
     fs::copy(Path::new(ROOT).join("examples/run.yaml"), data.join("run.yaml")).unwrap();
     let policy = Path::new(ROOT).join("policies/sales-strategy.en.policy");
-    for period in ["2027-05", "2027-Q3", "2027-11"] {
+    for period in ["2027-05", "2027-Q3", "2027-12", "2027"] {
         agree(&policy, &data.join("run.yaml"), period, &out, &[]);
     }
     let _ = fs::remove_dir_all(&out);

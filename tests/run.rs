@@ -115,23 +115,25 @@ E1,2027-Q1,bonus,q,,,1000.00,1\n"
     assert_eq!(
         read("rejects.csv"),
         "file,line,column,field,value,reason\n\
-sales.csv,10,2,rep,X9,unknown salesperson `X9`: not on the roster\n\
-sales.csv,11,3,day,2027-04-02,after the end of the period 2027-Q1\n"
+sales.csv,10,2,rep,X9,unknown salesperson `X9`: not on the roster\n"
     );
     let manifest: serde_json::Value = serde_json::from_str(&read("manifest.json")).unwrap();
     let sales = &manifest["inputs"][0];
-    // 10 rows = 8 used + 2 rejected; 232,000 read = 230,000 credited + 2,000 rejected.
+    // 10 rows = 8 used + 1 rejected (X9) + 1 dated after the quarter (D10, April: left to a
+    // later run, not rejected); 232,000 read = 230,000 credited + 1,000 rejected + 1,000 after.
     assert_eq!(
         (
             sales["rows_read"].as_u64(),
             sales["rows_used"].as_u64(),
-            sales["rows_rejected"].as_u64()
+            sales["rows_rejected"].as_u64(),
+            sales["rows_after_period"].as_u64()
         ),
-        (Some(10), Some(8), Some(2))
+        (Some(10), Some(8), Some(1), Some(1))
     );
     assert_eq!(sales["amount_read"], "232000.00");
     assert_eq!(sales["amount_credited"], "230000.00");
-    assert_eq!(sales["amount_rejected"], "2000.00");
+    assert_eq!(sales["amount_rejected"], "1000.00");
+    assert_eq!(sales["amount_after_period"], "1000.00");
     assert_eq!(manifest["outputs"]["payout_total"], "10500.00");
     assert!(read("scores.csv").contains("W1,2027-Q1,70000,0.466667,,,1\n"));
     let _ = std::fs::remove_dir_all(&dir);

@@ -49,8 +49,8 @@ pub fn run_tests(policy: &Policy, model: &Model) -> Vec<TestOutcome> {
         let mut failures = Vec::new();
         for expect in &test.expects {
             let mut rules = Rules::new(policy, model, given.clone(), target);
-            match rules.expr(expect) {
-                Ok(Value::Bool(true)) => {}
+            match rules.value(expect) {
+                Ok(Some(Value::Bool(true))) => {}
                 Ok(_) => failures.push((expect.span, explain(&mut rules, expect))),
                 Err(e) => failures.push((e.span, e.message)),
             }
@@ -69,9 +69,14 @@ fn explain(rules: &mut Rules, expect: &Expr) -> String {
     let shown = crate::format::expr::expr(expect, Lang::En);
     if let ExprKind::Binary(op, l, r) = &expect.kind
         && op.is_comparison()
-        && let (Ok(a), Ok(b)) = (rules.expr(l), rules.expr(r))
+        && let (Ok(a), Ok(b)) = (rules.value(l), rules.value(r))
     {
-        return format!("expected `{shown}`, but the left side is {a} and the right side is {b}");
+        let side = |v: Option<Value>| v.map_or_else(|| "empty".to_string(), |v| v.to_string());
+        return format!(
+            "expected `{shown}`, but the left side is {} and the right side is {}",
+            side(a),
+            side(b)
+        );
     }
     format!("expected `{shown}` to hold, and it does not")
 }

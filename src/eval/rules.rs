@@ -1,6 +1,15 @@
 //! Evaluating the rules of one salesperson in one period from the values of their metrics:
 //! metric arithmetic, the scorecard and grade, commission tiers with gates, minimums and caps,
 //! bonuses. This is the plain, obviously-correct evaluator; it is what `rulebook test` runs.
+//!
+//! A value may be **empty** — it has none, like SQL's NULL: an average, minimum or maximum of no
+//! records, a division by zero, and whatever is computed from them. Empty is `None` in
+//! `Option<Value>`, as in the row evaluator (`run::aggregate::row_value`). The rules, as
+//! `docs/language.md` ("When a value is empty") states them: arithmetic with an empty operand is
+//! empty; a comparison with one is false; `not` of empty is empty; `and` and `or` take empty as
+//! false; an empty score indicator counts 0; an empty gate, bonus condition or grade condition
+//! does not hold; a commission whose base or measure is empty, or a bonus whose amount is empty,
+//! pays 0. Overflow is still an error.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -86,12 +95,26 @@ fn err<T>(span: Span, message: impl Into<String>) -> Result<T, EvalError> {
     })
 }
 
+/// The error of [`Rules::expr`] and [`Rules::name`], which want a value, on an empty one.
+fn empty(span: Span) -> EvalError {
+    EvalError {
+        message: EMPTY.into(),
+        span,
+    }
+}
+
+/// What [`Rules::expr`] and [`Rules::name`] say of an empty value.
+const EMPTY: &str = "empty (no value)";
+
 /// What one salesperson's rules may ask of the run: the values of aggregations over their
 /// records, and results of other people (`across`) and of shorter periods (`at least`).
 pub trait World {
-    /// The value of the aggregation written at `span`, for this salesperson and period.
-    fn aggregate(&self, span: Span) -> Option<Value>;
-    /// The sum of `expr` over everyone who shares this salesperson's roster value of `by`.
+    /// The value of the aggregation written at `span`, for this salesperson and period: `None`
+    /// when it is empty (an average, minimum or maximum of no records); an error when the run
+    /// does not know the aggregation.
+    fn aggregate(&self, span: Span) -> Result<Option<Value>, EvalError>;
+    /// The sum of `expr` over everyone who shares this salesperson's roster value of `by`;
+    /// empty values are left out, as empty cells are from a `sum of`.
     fn across(&self, expr: &Expr, by: &str) -> Result<Decimal, EvalError>;
     /// In how many periods of length `per` inside this period `cond` holds.
     fn count_periods(&self, per: PeriodKind, cond: &Expr) -> Result<u32, EvalError>;
@@ -108,7 +131,8 @@ pub struct Rules<'a> {
     /// borrowed in a run, where the same values serve every period.
     given: Cow<'a, BTreeMap<String, Value>>,
     target: Option<Decimal>,
-    computed: BTreeMap<String, Value>,
+    /// Names computed so far; `None` when the value is empty.
+    computed: BTreeMap<String, Option<Value>>,
     /// Names being computed, to stop on cycles the checker would have reported.
     active: Vec<String>,
 }
@@ -154,9 +178,17 @@ impl<'a> Rules<'a> {
         self.policy.items.iter().find_map(|i| pick(&i.kind))
     }
 
-    /// The value of a name: given, or computed from its definition.
+    /// The value of a name, which must not be empty (see [`Rules::name_value`]).
     pub fn name(&mut self, name: &str, span: Span) -> Result<Value, EvalError> {
-        if let Some(v) = self.given.get(name).or_else(|| self.computed.get(name)) {
+        self.name_value(name, span)?.ok_or_else(|| empty(span))
+    }
+
+    /// The value of a name: given, or computed from its definition; `None` when it is empty.
+    pub fn name_value(&mut self, name: &str, span: Span) -> Result<Option<Value>, EvalError> {
+        if let Some(v) = self.given.get(name) {
+            return Ok(Some(v.clone()));
+        }
+        if let Some(v) = self.computed.get(name) {
             return Ok(v.clone());
         }
         if self.active.iter().any(|n| n == name) {
@@ -173,60 +205,77 @@ impl<'a> Rules<'a> {
         Ok(value)
     }
 
-    fn compute(&mut self, name: &str, span: Span) -> Result<Value, EvalError> {
+    fn compute(&mut self, name: &str, span: Span) -> Result<Option<Value>, EvalError> {
         let policy = self.policy;
         for item in &policy.items {
             match &item.kind {
-                ItemKind::Metric(m) if m.name.text == name => return self.expr(&m.expr),
-                ItemKind::Commission(c) if c.name.text == name => return self.commission(c).map(Value::Num),
-                ItemKind::Bonus(b) if b.name.text == name => return self.bonus(b).map(Value::Num),
-                ItemKind::Promotion(p) if p.name.text == name => return self.expr(&p.cond),
-                ItemKind::Target(t) if t.name.text == name => return Ok(Value::Num(t.amount.value)),
-                ItemKind::Draw(d) if d.name.text == name => return self.draw(d, span).map(Value::Num),
+                ItemKind::Metric(m) if m.name.text == name => return self.value(&m.expr),
+                ItemKind::Commission(c) if c.name.text == name => {
+                    return self.commission(c).map(|d| Some(Value::Num(d)));
+                }
+                ItemKind::Bonus(b) if b.name.text == name => return self.bonus(b).map(|d| Some(Value::Num(d))),
+                ItemKind::Promotion(p) if p.name.text == name => return self.value(&p.cond),
+                ItemKind::Target(t) if t.name.text == name => return Ok(Some(Value::Num(t.amount.value))),
+                ItemKind::Draw(d) if d.name.text == name => return self.draw(d, span).map(|d| Some(Value::Num(d))),
                 _ => {}
             }
         }
         err(span, format!("no value for `{name}`"))
     }
 
-    fn num(&mut self, e: &Expr) -> Result<Decimal, EvalError> {
-        match self.expr(e)? {
-            Value::Num(d) => Ok(d),
-            other => err(e.span, format!("expected a number, got {other}")),
+    /// A number, or `None` when `e` is empty.
+    fn num(&mut self, e: &Expr) -> Result<Option<Decimal>, EvalError> {
+        match self.value(e)? {
+            None => Ok(None),
+            Some(Value::Num(d)) => Ok(Some(d)),
+            Some(other) => err(e.span, format!("expected a number, got {other}")),
         }
     }
 
-    fn truth(&mut self, e: &Expr) -> Result<bool, EvalError> {
-        match self.expr(e)? {
-            Value::Bool(b) => Ok(b),
-            other => err(e.span, format!("expected a condition, got {other}")),
+    /// A condition, or `None` when `e` is empty.
+    fn truth(&mut self, e: &Expr) -> Result<Option<bool>, EvalError> {
+        match self.value(e)? {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(other) => err(e.span, format!("expected a condition, got {other}")),
         }
     }
 
+    /// Whether the condition `e` holds; an empty condition does not.
+    pub fn holds(&mut self, e: &Expr) -> Result<bool, EvalError> {
+        Ok(self.truth(e)? == Some(true))
+    }
+
+    /// The value of `e`, which must not be empty (see [`Rules::value`]).
     pub fn expr(&mut self, e: &Expr) -> Result<Value, EvalError> {
+        self.value(e)?.ok_or_else(|| empty(e.span))
+    }
+
+    /// The value of `e`; `None` when it is empty.
+    pub fn value(&mut self, e: &Expr) -> Result<Option<Value>, EvalError> {
         let overflow = |_| EvalError {
             message: "arithmetic overflow".into(),
             span: e.span,
         };
         Ok(match &e.kind {
-            ExprKind::Number(n) | ExprKind::Percent(n) => Value::Num(n.value),
-            ExprKind::Text(s) => Value::Text(s.clone()),
-            ExprKind::Date(d) => Value::Date(*d),
-            ExprKind::Paren(inner) => self.expr(inner)?,
-            ExprKind::Path(p) if p.second.is_none() => self.name(&p.first.text, e.span)?,
+            ExprKind::Number(n) | ExprKind::Percent(n) => Some(Value::Num(n.value)),
+            ExprKind::Text(s) => Some(Value::Text(s.clone())),
+            ExprKind::Date(d) => Some(Value::Date(*d)),
+            ExprKind::Paren(inner) => self.value(inner)?,
+            ExprKind::Path(p) if p.second.is_none() => self.name_value(&p.first.text, e.span)?,
             ExprKind::Path(p) => match self.given.get(&p.display()) {
-                Some(v) => v.clone(),
+                Some(v) => Some(v.clone()),
                 None => return err(e.span, format!("no value for `{}`", p.display())),
             },
             ExprKind::Target => match self.target {
-                Some(t) => Value::Num(t),
+                Some(t) => Some(Value::Num(t)),
                 None => return err(e.span, "no target is known here"),
             },
-            ExprKind::Score => Value::Num(self.score(e.span)?),
+            ExprKind::Score => Some(Value::Num(self.score(e.span)?)),
             ExprKind::Grade => return err(e.span, "a grade is compared with `is`"),
-            ExprKind::GradeIs(level) => Value::Bool(self.grade(e.span)? == level.text),
-            ExprKind::Aggregate { .. } => match self.world.and_then(|w| w.aggregate(e.span)) {
-                Some(v) => v,
+            ExprKind::GradeIs(level) => Some(Value::Bool(self.grade(e.span)? == level.text)),
+            ExprKind::Aggregate { .. } => match self.world {
+                Some(w) => w.aggregate(e.span)?,
                 None => {
                     return err(
                         e.span,
@@ -235,7 +284,7 @@ impl<'a> Rules<'a> {
                 }
             },
             ExprKind::Across { expr, by } => match self.world {
-                Some(w) => Value::Num(w.across(expr, &by.text)?),
+                Some(w) => Some(Value::Num(w.across(expr, &by.text)?)),
                 None => {
                     return err(
                         e.span,
@@ -244,7 +293,7 @@ impl<'a> Rules<'a> {
                 }
             },
             ExprKind::AtLeast { count, per, cond } => match self.world {
-                Some(w) => Value::Bool(w.count_periods(*per, cond)? >= *count),
+                Some(w) => Some(Value::Bool(w.count_periods(*per, cond)? >= *count)),
                 None => {
                     return err(
                         e.span,
@@ -253,10 +302,10 @@ impl<'a> Rules<'a> {
                 }
             },
             ExprKind::Projected(inner) => match self.world {
-                Some(w) => {
-                    let v = self.num(inner)?;
-                    Value::Num(money::mul(v, w.projection()).map_err(overflow)?)
-                }
+                Some(w) => match self.num(inner)? {
+                    Some(v) => Some(Value::Num(money::mul(v, w.projection()).map_err(overflow)?)),
+                    None => None,
+                },
                 None => {
                     return err(
                         e.span,
@@ -264,30 +313,36 @@ impl<'a> Rules<'a> {
                     );
                 }
             },
-            ExprKind::Unary(UnaryOp::Not, inner) => Value::Bool(!self.truth(inner)?),
-            ExprKind::Unary(UnaryOp::Neg, inner) => Value::Num(-self.num(inner)?),
-            ExprKind::Binary(BinaryOp::And, l, r) => Value::Bool(self.truth(l)? && self.truth(r)?),
-            ExprKind::Binary(BinaryOp::Or, l, r) => Value::Bool(self.truth(l)? || self.truth(r)?),
+            ExprKind::Unary(UnaryOp::Not, inner) => self.truth(inner)?.map(|b| Value::Bool(!b)),
+            ExprKind::Unary(UnaryOp::Neg, inner) => self.num(inner)?.map(|d| Value::Num(-d)),
+            // Empty counts as false; the right side is not computed when the left decides.
+            ExprKind::Binary(BinaryOp::And, l, r) => Some(Value::Bool(self.holds(l)? && self.holds(r)?)),
+            ExprKind::Binary(BinaryOp::Or, l, r) => Some(Value::Bool(self.holds(l)? || self.holds(r)?)),
             ExprKind::Binary(op, l, r) if op.is_comparison() => {
-                let (a, b) = (self.expr(l)?, self.expr(r)?);
-                Value::Bool(compare(*op, &a, &b).map_err(|message| EvalError { message, span: e.span })?)
+                let (a, b) = (self.value(l)?, self.value(r)?);
+                let (Some(a), Some(b)) = (a, b) else {
+                    return Ok(Some(Value::Bool(false)));
+                };
+                Some(Value::Bool(
+                    compare(*op, &a, &b).map_err(|message| EvalError { message, span: e.span })?,
+                ))
             }
             ExprKind::Binary(op, l, r) => {
                 let (a, b) = (self.num(l)?, self.num(r)?);
-                Value::Num(arithmetic(*op, a, b).map_err(|why| {
-                    let message = match why {
-                        ArithError::DivisionByZero => {
-                            format!("division by zero in `{}`", crate::format::expr::expr(e, Lang::En))
-                        }
-                        ArithError::Overflow => "arithmetic overflow".into(),
-                    };
-                    EvalError { message, span: e.span }
-                })?)
+                let (Some(a), Some(b)) = (a, b) else {
+                    return Ok(None);
+                };
+                match arithmetic(*op, a, b) {
+                    Ok(d) => Some(Value::Num(d)),
+                    Err(ArithError::DivisionByZero) => None,
+                    Err(ArithError::Overflow) => return err(e.span, "arithmetic overflow"),
+                }
             }
         })
     }
 
-    /// Σ weight × indicator, each indicator held between its floor and cap; zero when a gate fails.
+    /// Σ weight × indicator, each indicator held between its floor and cap; an empty indicator
+    /// counts 0. Zero when a gate does not hold (an empty gate does not).
     pub fn score(&mut self, span: Span) -> Result<Decimal, EvalError> {
         let Some(score) = self.find(|k| match k {
             ItemKind::Score(s) => Some(s),
@@ -296,13 +351,16 @@ impl<'a> Rules<'a> {
             return err(span, "the policy has no score");
         };
         for gate in &score.gates {
-            if !self.truth(&gate.cond)? {
+            if !self.holds(&gate.cond)? {
                 return Ok(Decimal::ZERO);
             }
         }
         let mut total = Decimal::ZERO;
         for ind in &score.indicators {
-            let mut v = self.num(&ind.expr)?;
+            // No evidence for the indicator: it contributes nothing, whatever its floor.
+            let Some(mut v) = self.num(&ind.expr)? else {
+                continue;
+            };
             if let Some(cap) = &ind.cap {
                 v = v.min(cap.value);
             }
@@ -321,7 +379,7 @@ impl<'a> Rules<'a> {
         Ok(total)
     }
 
-    /// The first grade whose condition holds, else the `otherwise` grade.
+    /// The first grade whose condition holds (an empty one does not), else the `otherwise` grade.
     pub fn grade(&mut self, span: Span) -> Result<String, EvalError> {
         let Some(grade) = self.find(|k| match k {
             ItemKind::Grade(g) => Some(g),
@@ -330,7 +388,7 @@ impl<'a> Rules<'a> {
             return err(span, "the policy has no grades");
         };
         for rule in &grade.rules {
-            if self.truth(&rule.cond)? {
+            if self.holds(&rule.cond)? {
                 return Ok(rule.grade.text.clone());
             }
         }
@@ -346,16 +404,22 @@ impl<'a> Rules<'a> {
 
     /// The commission of one period: tiers, then gates, minimum and cap, then rounding. A yearly
     /// cap applies as if nothing had been paid earlier in the year (a run tracks the rest).
+    /// It pays 0, like a gate that does not hold, when its base or measure is empty.
     pub fn commission(&mut self, c: &Commission) -> Result<Decimal, EvalError> {
         for gate in &c.gates {
-            if !self.truth(&gate.cond)? {
+            if !self.holds(&gate.cond)? {
                 return Ok(Decimal::ZERO);
             }
         }
-        let base = self.num(&c.base)?;
+        let Some(base) = self.num(&c.base)? else {
+            return Ok(Decimal::ZERO);
+        };
         let measure = match &c.by {
             Some(by) => self.num(by)?,
-            None => base,
+            None => Some(base),
+        };
+        let Some(measure) = measure else {
+            return Ok(Decimal::ZERO);
         };
         let bands = bands(c);
         let overflow = |_| EvalError {
@@ -390,21 +454,25 @@ impl<'a> Rules<'a> {
     /// A draw in a period with no balance carried in: it tops the commission up to the draw.
     /// Recovering an advance from later periods needs a run over records.
     pub fn draw(&mut self, d: &Draw, span: Span) -> Result<Decimal, EvalError> {
-        let commission = self.name(&d.against.text, span)?;
-        let Value::Num(earned) = commission else {
+        let commission = self.name_value(&d.against.text, span)?;
+        let Some(Value::Num(earned)) = commission else {
             return err(span, "a draw is set against a commission");
         };
         let topped = (d.amount.value - earned).max(Decimal::ZERO);
         self.round(topped, d.name.span)
     }
 
+    /// A bonus of one period: 0 when its condition does not hold (an empty one does not) or its
+    /// amount is empty.
     pub fn bonus(&mut self, b: &Bonus) -> Result<Decimal, EvalError> {
         if let Some(cond) = &b.cond
-            && !self.truth(cond)?
+            && !self.holds(cond)?
         {
             return Ok(Decimal::ZERO);
         }
-        let amount = self.num(&b.amount)?;
+        let Some(amount) = self.num(&b.amount)? else {
+            return Ok(Decimal::ZERO);
+        };
         self.round(amount, b.name.span)
     }
 }
@@ -427,4 +495,141 @@ pub fn bands(c: &Commission) -> Vec<Band> {
             pay_to: t.pay_to.as_ref().map(pay),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Checked, check_source};
+    use crate::diagnostic::Severity;
+    use rust_decimal_macros::dec;
+
+    const POLICY: &str = r#"policy "u"
+  version "1"
+  effective 2027-01-01
+  currency CNY
+  rounding half-up to 0.01
+
+calendar
+  fiscal year starts jan
+  assess monthly
+
+source sales
+  rep     text   salesperson
+  day     date   dated
+  amount  money
+
+target company 1,200,000 yearly
+
+metric revenue = sum of sales.amount
+metric attainment = revenue / target
+metric doubled = -attainment * 2
+metric huge = revenue * 10,000,000,000,000,000,000,000,000
+
+score
+  attainment         weight 50%  floor 50%
+  revenue / 100,000  weight 50%  cap 100%
+
+grade A if attainment >= 100% or revenue >= 1,000,000, B if revenue >= 10,000, otherwise C
+
+commission pay on revenue by attainment marginal
+  below 100%  5%
+  above 100%  10%
+
+bonus flat 1,000 monthly if attainment < 1% or revenue >= 10,000
+bonus share 1% * doubled * revenue monthly
+"#;
+
+    fn checked() -> Checked {
+        let checked = check_source(POLICY);
+        let errors: Vec<_> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.message.clone())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        checked
+    }
+
+    /// Rules with `revenue` given and a target of `target`.
+    fn rules<'a>(c: &'a Checked, revenue: Decimal, target: Decimal) -> Rules<'a> {
+        let given = BTreeMap::from([("revenue".to_string(), Value::Num(revenue))]);
+        Rules::new(&c.parsed.policy, &c.model, given, Some(target))
+    }
+
+    fn item<T>(c: &Checked, pick: impl Fn(&ItemKind) -> Option<&T>) -> &T {
+        c.parsed.policy.items.iter().find_map(|i| pick(&i.kind)).unwrap()
+    }
+
+    #[test]
+    fn a_division_by_zero_is_empty_and_so_is_what_is_built_on_it() {
+        let c = checked();
+        let mut r = rules(&c, dec!(30000), dec!(0));
+        assert_eq!(r.name_value("attainment", Span::default()), Ok(None));
+        // Negation and arithmetic with an empty operand are empty.
+        assert_eq!(r.name_value("doubled", Span::default()), Ok(None));
+        // Asked for a value, an empty one is an error.
+        assert_eq!(r.name("attainment", Span::default()).unwrap_err().message, EMPTY);
+        let mut r = rules(&c, dec!(30000), dec!(100000));
+        assert_eq!(
+            r.name_value("doubled", Span::default()),
+            Ok(Some(Value::Num(dec!(-0.6))))
+        );
+    }
+
+    #[test]
+    fn overflow_is_still_an_error() {
+        let c = checked();
+        let mut r = rules(&c, dec!(120000), dec!(100000));
+        let e = r.name_value("huge", Span::default()).unwrap_err();
+        assert_eq!(e.message, "arithmetic overflow");
+    }
+
+    #[test]
+    fn comparisons_with_empty_are_false_and_and_or_take_empty_as_false() {
+        let c = checked();
+        let bonus = |name: &str| {
+            item(&c, |k| {
+                matches!(k, ItemKind::Bonus(b) if b.name.text == name).then_some(k)
+            })
+        };
+        let (ItemKind::Bonus(flat), ItemKind::Bonus(share)) = (bonus("flat"), bonus("share")) else {
+            unreachable!()
+        };
+        // `attainment < 1%` is false when attainment is empty; `revenue >= 10,000` decides.
+        assert_eq!(rules(&c, dec!(5000), dec!(0)).bonus(flat), Ok(dec!(0)));
+        assert_eq!(rules(&c, dec!(30000), dec!(0)).bonus(flat), Ok(dec!(1000)));
+        // With a target, attainment 0.5% < 1% holds.
+        assert_eq!(rules(&c, dec!(500), dec!(100000)).bonus(flat), Ok(dec!(1000)));
+        // An empty amount pays 0; with a target, 1% × −(30,000 / 100,000 × 2) × 30,000 = −180.
+        assert_eq!(rules(&c, dec!(30000), dec!(0)).bonus(share), Ok(dec!(0)));
+        assert_eq!(rules(&c, dec!(30000), dec!(100000)).bonus(share), Ok(dec!(-180)));
+        // Grade: `attainment >= 100%` is false, the `or` goes on; 30,000 >= 10,000 gives B.
+        assert_eq!(rules(&c, dec!(30000), dec!(0)).grade(Span::default()), Ok("B".into()));
+        assert_eq!(rules(&c, dec!(5000), dec!(0)).grade(Span::default()), Ok("C".into()));
+    }
+
+    #[test]
+    fn an_empty_indicator_counts_zero_whatever_its_floor() {
+        let c = checked();
+        // Target 0: attainment is empty and adds nothing (not its 50% floor); 50% × 30% = 15%.
+        assert_eq!(rules(&c, dec!(30000), dec!(0)).score(Span::default()), Ok(dec!(0.15)));
+        // Target 100,000: attainment 30% is held at its floor: 50% × 50% + 50% × 30% = 40%.
+        assert_eq!(
+            rules(&c, dec!(30000), dec!(100000)).score(Span::default()),
+            Ok(dec!(0.40))
+        );
+    }
+
+    #[test]
+    fn a_commission_with_an_empty_measure_pays_zero() {
+        let c = checked();
+        let ItemKind::Commission(pay) = item(&c, |k| matches!(k, ItemKind::Commission(_)).then_some(k)) else {
+            unreachable!()
+        };
+        assert_eq!(rules(&c, dec!(30000), dec!(0)).commission(pay), Ok(dec!(0)));
+        // 30,000 at 30% of a 100,000 target: 30,000 × 5% = 1,500.
+        assert_eq!(rules(&c, dec!(30000), dec!(100000)).commission(pay), Ok(dec!(1500)));
+    }
 }

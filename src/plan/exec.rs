@@ -40,6 +40,9 @@ pub struct FastSource {
     pub amount_read: Decimal,
     pub amount_credited: Decimal,
     pub amount_rejected: Decimal,
+    /// Rows dated after the run's period, and their amount: left to a later run.
+    pub later: u64,
+    pub amount_later: Decimal,
     pub last_day: Option<Day>,
 }
 
@@ -146,6 +149,8 @@ pub fn read_fast(
         amount_read: done.read.value(plan)?,
         amount_credited: done.credited.value(plan)?,
         amount_rejected: done.rejected.value(plan)?,
+        later: done.later,
+        amount_later: done.later_amount.value(plan)?,
         last_day: done.last_day,
     })))
 }
@@ -312,6 +317,8 @@ struct Work {
     read: Amount,
     credited: Amount,
     rejected: Amount,
+    later: u64,
+    later_amount: Amount,
     last_day: Option<Day>,
     blocks: Vec<BlockStat>,
     /// The first error that stops the run: (block, relative line, message).
@@ -329,6 +336,8 @@ struct Merged {
     read: Amount,
     credited: Amount,
     rejected: Amount,
+    later: u64,
+    later_amount: Amount,
     last_day: Option<Day>,
     fatal: Option<InputError>,
     /// Whether the workers' key sets were disjoint (else a key may repeat across blocks).
@@ -395,6 +404,8 @@ fn merge(shared: &Shared, works: Vec<Work>) -> Pass {
         read: Amount::default(),
         credited: Amount::default(),
         rejected: Amount::default(),
+        later: 0,
+        later_amount: Amount::default(),
         last_day: None,
         fatal: None,
         disjoint,
@@ -408,6 +419,8 @@ fn merge(shared: &Shared, works: Vec<Work>) -> Pass {
         m.read.merge(w.read);
         m.credited.merge(w.credited);
         m.rejected.merge(w.rejected);
+        m.later += w.later;
+        m.later_amount.merge(w.later_amount);
         m.last_day = m.last_day.max(w.last_day);
         if let Some(f) = w.fatal
             && fatal.as_ref().is_none_or(|g| (f.0, f.1) < (g.0, g.1))
@@ -470,6 +483,8 @@ fn worker(
         read: Amount::default(),
         credited: Amount::default(),
         rejected: Amount::default(),
+        later: 0,
+        later_amount: Amount::default(),
         last_day: None,
         blocks: Vec::new(),
         fatal: None,
@@ -732,16 +747,19 @@ fn row<'r>(shared: &'r Shared, w: &mut Work, fields: &[&'r str], cells: &mut Vec
         Some(V::Date(d)) => Some(d),
         _ => None,
     };
-    if let (Some(d), Some(i)) = (date, plan.date_field)
-        && (d < plan.window.0 || d > plan.window.1)
+    if let Some(d) = date
+        && d > plan.window.1
     {
-        let reason = if d > plan.window.1 {
-            plan.after.clone()
-        } else {
-            plan.before.clone()
-        };
+        // A later period's record: counted, not rejected (next month's run uses it).
+        w.later += 1;
+        w.later_amount.add(amount);
+        return;
+    }
+    if let (Some(d), Some(i)) = (date, plan.date_field)
+        && d < plan.window.0
+    {
         let shown = d.to_date().map(|d| d.to_string()).unwrap_or_default();
-        refuse(w, i, shown, reason);
+        refuse(w, i, shown, plan.before.clone());
         return;
     }
     w.used += 1;

@@ -46,9 +46,8 @@ pub struct SourcePlan<'a> {
     pub window: (Day, Day),
     /// Months in the window.
     pub months: usize,
-    /// Why a record dated before or after the window is not used.
+    /// Why a record dated before the window is rejected (one after it is left to a later run).
     pub before: String,
-    pub after: String,
 }
 
 /// The marked fields of a source, by index in the binding.
@@ -59,7 +58,6 @@ pub struct Marks {
 }
 
 impl<'a> SourcePlan<'a> {
-    #[allow(clippy::too_many_arguments)]
     pub fn compile(
         binding: &'a SourceBinding,
         specs: &[Spec],
@@ -68,7 +66,6 @@ impl<'a> SourcePlan<'a> {
         window: (Day, Day),
         months: usize,
         before: String,
-        after: String,
     ) -> SourcePlan<'a> {
         let fields: Vec<String> = binding.fields.iter().map(|f| f.name.clone()).collect();
         let compiled = specs
@@ -104,7 +101,6 @@ impl<'a> SourcePlan<'a> {
             window,
             months,
             before,
-            after,
         }
     }
 

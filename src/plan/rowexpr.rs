@@ -64,6 +64,12 @@ pub enum RowExpr {
     Not(Box<RowExpr>),
     Neg(Box<RowExpr>),
     Binary(BinaryOp, Box<RowExpr>, Box<RowExpr>),
+    /// `field = "text"` (or `!=`), the most common filter, without the general machinery.
+    FieldIsText {
+        field: usize,
+        text: Box<str>,
+        equal: bool,
+    },
     /// An expression the reference evaluator refuses on a row; the message is its error.
     Refused(String),
 }
@@ -99,7 +105,16 @@ impl RowExpr {
             }
             ExprKind::Unary(UnaryOp::Not, x) => RowExpr::Not(rec(x)),
             ExprKind::Unary(UnaryOp::Neg, x) => RowExpr::Neg(rec(x)),
-            ExprKind::Binary(op, l, r) => RowExpr::Binary(*op, rec(l), rec(r)),
+            ExprKind::Binary(op, l, r) => match (op, *rec(l), *rec(r)) {
+                (BinaryOp::Eq | BinaryOp::Ne, RowExpr::Field(field), RowExpr::Const(Const::Text(text))) => {
+                    RowExpr::FieldIsText {
+                        field,
+                        text,
+                        equal: *op == BinaryOp::Eq,
+                    }
+                }
+                (op, a, b) => RowExpr::Binary(*op, Box::new(a), Box::new(b)),
+            },
             _ => RowExpr::Refused("this cannot be computed on a single record".into()),
         }
     }
@@ -118,6 +133,15 @@ impl RowExpr {
     pub fn eval<'r>(&'r self, cells: &[V<'r>], roster: &'r dyn RosterView) -> Result<V<'r>, String> {
         Ok(match self {
             RowExpr::Field(i) => cells[*i],
+            RowExpr::FieldIsText { field, text, equal } => match cells[*field] {
+                V::Text(t) => V::Bool((t == &**text) == *equal),
+                // A comparison with an empty cell is false.
+                V::Null => V::Bool(false),
+                other => {
+                    let op = if *equal { BinaryOp::Eq } else { BinaryOp::Ne };
+                    slow_binary(op, other, V::Text(text))?
+                }
+            },
             RowExpr::Roster(f) => match (roster.text(f), roster.amount(f)) {
                 (Some(t), _) => V::Text(t),
                 (None, Some(d)) => V::Num(d),

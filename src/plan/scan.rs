@@ -3,7 +3,7 @@
 //! a small state machine (RFC 4180: `""` inside a quoted field is one quote, and a quoted field
 //! may span lines).
 
-use memchr::{memchr, memchr_iter};
+use memchr::{memchr, memchr_iter, memchr2};
 
 /// One record found in a buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,8 +25,12 @@ pub fn next_record(buf: &[u8], pos: usize, eof: bool) -> Option<RecordSpan> {
         return None;
     }
     let rest = &buf[pos..];
-    let line_end = memchr(b'\n', rest);
-    let quoted = memchr(b'"', &rest[..line_end.unwrap_or(rest.len())]).is_some();
+    // One search finds the line's end, or a quote before it.
+    let (line_end, quoted) = match memchr2(b'\n', b'"', rest) {
+        Some(i) if rest[i] == b'\n' => (Some(i), false),
+        Some(_) => (memchr(b'\n', rest), true),
+        None => (None, false),
+    };
     if !quoted {
         return match line_end {
             Some(i) => Some(RecordSpan {

@@ -53,18 +53,11 @@ pub(super) fn read_source(
             "before fiscal year {}, which the period {label} is in",
             run.period.fiscal_year
         ),
-        format!("after the end of the period {label}"),
     );
     let read = match read_fast(&plan, reps, run.roster, threads()).map_err(RunError::Input)? {
         Outcome::NotFast => return Ok(false),
         Outcome::Done(read) => read,
     };
-    if read.amount_read != read.amount_credited + read.amount_rejected {
-        return Err(RunError::Totals(format!(
-            "`{}`: amount read {} ≠ credited {} + rejected {}",
-            binding.name, read.amount_read, read.amount_credited, read.amount_rejected
-        )));
-    }
     let table = state.tables.len();
     for (local, spec) in plan.specs.iter().enumerate() {
         state.in_table.insert(spec.index, (table, local));
@@ -75,12 +68,18 @@ pub(super) fn read_source(
         state.last_day = Some(state.last_day.map_or(d, |l| l.max(d)));
     }
     out.rejects.extend(read.rejects);
-    out.sources.push(SourceTotals {
+    let totals = SourceTotals {
         summary: read.summary,
         rows_used: read.used,
+        rows_later: read.later,
         amount_read: read.amount_read,
         amount_credited: read.amount_credited,
         amount_rejected: read.amount_rejected,
-    });
+        amount_later: read.amount_later,
+    };
+    if binding.amount_field().is_some() {
+        totals.reconcile().map_err(RunError::Totals)?;
+    }
+    out.sources.push(totals);
     Ok(true)
 }

@@ -67,10 +67,32 @@ pub struct MeasureLine {
 pub struct SourceTotals {
     pub summary: SourceSummary,
     pub rows_used: u64,
+    /// Rows dated after the run's period: not rejected, left to a later run.
+    pub rows_later: u64,
     /// Sum of the amount field over rows whose amount could be read.
     pub amount_read: Decimal,
     pub amount_credited: Decimal,
     pub amount_rejected: Decimal,
+    pub amount_later: Decimal,
+}
+
+impl SourceTotals {
+    /// Rows rejected: by the reader or by the run.
+    pub fn rows_rejected(&self) -> u64 {
+        self.summary.rows_read - self.rows_used - self.rows_later
+    }
+
+    /// Amount read = credited + rejected + left to later periods, or why not.
+    pub fn reconcile(&self) -> Result<(), String> {
+        if self.amount_read == self.amount_credited + self.amount_rejected + self.amount_later {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{}`: amount read {} ≠ credited {} + rejected {} + after the period {}",
+                self.summary.source, self.amount_read, self.amount_credited, self.amount_rejected, self.amount_later
+            ))
+        }
+    }
 }
 
 /// Everything a run produces.
@@ -189,24 +211,36 @@ impl State<'_> {
 
     /// The value of aggregation `spec` for a salesperson and slot, from whichever evaluator
     /// read its source.
-    fn aggregate(&self, spec: usize, rep: usize, slot: usize) -> Option<Value> {
+    /// An overflow adding up the months of the period is an error, as it is for the
+    /// reference evaluator while reading.
+    fn aggregate(&self, spec: usize, rep: usize, slot: usize) -> Result<Option<Value>, EvalError> {
         if let Some(&(table, index)) = self.in_table.get(&spec) {
             let s = &self.slots[slot];
             let month = |d: jiff::civil::Date| i32::from(d.year()) * 12 + i32::from(d.month());
             let first = (month(s.start) - month(self.window.0)) as usize;
             let last = (month(s.end) - month(self.window.0)) as usize;
-            return self.tables[table].value(index, rep, first..last + 1).ok().flatten();
+            return self.tables[table]
+                .value(index, rep, first..last + 1)
+                .map_err(|_| EvalError {
+                    message: "arithmetic overflow adding up the records".into(),
+                    span: self.specs[spec].span,
+                });
         }
-        match self.reference.get(&(spec, rep, slot)) {
+        Ok(match self.reference.get(&(spec, rep, slot)) {
             Some(acc) => acc.value(),
             None => Acc::new(self.specs[spec].func).value(),
-        }
+        })
     }
 }
 
 impl World for Place<'_, '_> {
-    fn aggregate(&self, span: Span) -> Option<Value> {
-        let spec = *self.state.spec_at.get(&(span.start, span.end))?;
+    fn aggregate(&self, span: Span) -> Result<Option<Value>, EvalError> {
+        let Some(&spec) = self.state.spec_at.get(&(span.start, span.end)) else {
+            return Err(EvalError {
+                message: "internal error: this aggregation was not planned for the run".into(),
+                span,
+            });
+        };
         self.state.aggregate(spec, self.rep, self.slot)
     }
 
@@ -222,9 +256,16 @@ impl World for Place<'_, '_> {
                     slot: self.slot,
                 };
                 let mut rules = self.state.rules(i, self.slot).with_world(&place);
-                match rules.expr(expr)? {
-                    Value::Num(d) => total += d,
-                    other => {
+                match rules.value(expr)? {
+                    // An empty value is left out, as an empty cell is from a `sum of`.
+                    None => {}
+                    Some(Value::Num(d)) => {
+                        total = crate::money::add(total, d).map_err(|_| EvalError {
+                            message: "arithmetic overflow".into(),
+                            span: expr.span,
+                        })?;
+                    }
+                    Some(other) => {
                         return Err(EvalError {
                             message: format!("cannot add up {other}"),
                             span: expr.span,
@@ -249,7 +290,7 @@ impl World for Place<'_, '_> {
                 slot,
             };
             let mut rules = self.state.rules(self.rep, slot).with_world(&place);
-            if rules.expr(cond)? == Value::Bool(true) {
+            if rules.holds(cond)? {
                 n += 1;
             }
         }
@@ -462,10 +503,11 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
             for kind in &items {
                 match kind {
                     ItemKind::Commission(c) if c.per.unwrap_or(assess) == period.kind => {
-                        let base = rules
-                            .expr(&c.base)
-                            .ok()
-                            .and_then(|v| if let Value::Num(d) = v { Some(d) } else { None });
+                        // An empty base is an empty cell (the commission then pays 0).
+                        let base = match rules.value(&c.base).map_err(fail)? {
+                            Some(Value::Num(d)) => Some(d),
+                            _ => None,
+                        };
                         let so_far = bal.paid.get(&c.name.text).copied().unwrap_or_default();
                         let (amount, how) = if c.year_to_date.is_some() {
                             // Pay the year to date's commission less what the year has paid.
@@ -525,9 +567,7 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
                             ));
                         }
                     }
-                    ItemKind::Promotion(p)
-                        if p.per == period.kind && rules.expr(&p.cond).map_err(fail)? == Value::Bool(true) =>
-                    {
+                    ItemKind::Promotion(p) if p.per == period.kind && rules.holds(&p.cond).map_err(fail)? => {
                         measures.push(MeasureLine {
                             rep: person.id.clone(),
                             period,
@@ -538,11 +578,9 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
                     ItemKind::Discipline(d) => {
                         for m in &d.measures {
                             let triggered = match &m.window {
-                                Window::In(per, _) if *per == period.kind => {
-                                    rules.expr(&m.cond).map_err(fail)? == Value::Bool(true)
-                                }
+                                Window::In(per, _) if *per == period.kind => rules.holds(&m.cond).map_err(fail)?,
                                 Window::InARow { count, per, .. } if *per == period.kind => {
-                                    let held = rules.expr(&m.cond).map_err(fail)? == Value::Bool(true);
+                                    let held = rules.holds(&m.cond).map_err(fail)?;
                                     let n = if held {
                                         bal.streak.get(&m.name.text).copied().unwrap_or(0) + 1
                                     } else {
@@ -602,17 +640,25 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
                 }
             }
             if shown {
+                // An empty metric is an empty cell; any error fails the run, naming the metric.
                 let values: Vec<Option<Value>> = metrics
                     .iter()
-                    .map(|m| rules.name(&m.name.text, m.name.span).ok())
-                    .collect();
+                    .map(|m| {
+                        rules.name_value(&m.name.text, m.name.span).map_err(|e| {
+                            fail(EvalError {
+                                message: format!("metric `{}`: {}", m.name.text, e.message),
+                                span: e.span,
+                            })
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
                 let score = if has_score {
-                    rules.score(Span::default()).ok()
+                    Some(rules.score(Span::default()).map_err(fail)?)
                 } else {
                     None
                 };
                 let grade = if has_grade {
-                    rules.grade(Span::default()).ok()
+                    Some(rules.grade(Span::default()).map_err(fail)?)
                 } else {
                     None
                 };

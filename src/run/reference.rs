@@ -47,6 +47,7 @@ pub(super) fn read_source(
     let roster_name = run.model.roster.clone();
     let mut reader = SourceReader::open(binding).map_err(RunError::Input)?;
     let (mut used, mut read, mut credited, mut rejected_amount) = (0u64, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    let (mut later, mut later_amount) = (0u64, Decimal::ZERO);
     while let Some(record) = reader.next_record().map_err(RunError::Input)? {
         let row = match record {
             Record::Rejected(r) => {
@@ -97,17 +98,21 @@ pub(super) fn read_source(
         };
         let date = date_field.and_then(|i| row.date(i));
         if let Some(d) = date
-            && (d < start || d > end)
+            && d > end
         {
-            let reason = if d > end {
-                format!("after the end of the period {}", state.cal.label(run.period))
-            } else {
-                format!(
-                    "before fiscal year {}, which the period {} is in",
-                    run.period.fiscal_year,
-                    state.cal.label(run.period)
-                )
-            };
+            // A later period's record: counted, not rejected (next month's run uses it).
+            later += 1;
+            later_amount += amount.unwrap_or_default();
+            continue;
+        }
+        if let Some(d) = date
+            && d < start
+        {
+            let reason = format!(
+                "before fiscal year {}, which the period {} is in",
+                run.period.fiscal_year,
+                state.cal.label(run.period)
+            );
             out.rejects.push(reject(reason, date_field));
             rejected_amount += amount.unwrap_or_default();
             continue;
@@ -162,21 +167,19 @@ pub(super) fn read_source(
         }
     }
     let summary = reader.finish().map_err(RunError::Input)?;
-    let rejected_rows = summary.rows_read - used;
-    if amount_field.is_some() && read != credited + rejected_amount {
-        return Err(RunError::Totals(format!(
-            "`{}`: amount read {read} ≠ credited {credited} + rejected {rejected_amount}",
-            binding.name
-        )));
-    }
-    let _ = rejected_rows;
-    out.sources.push(SourceTotals {
+    let totals = SourceTotals {
         summary,
         rows_used: used,
+        rows_later: later,
         amount_read: read,
         amount_credited: credited,
         amount_rejected: rejected_amount,
-    });
+        amount_later: later_amount,
+    };
+    if amount_field.is_some() {
+        totals.reconcile().map_err(RunError::Totals)?;
+    }
+    out.sources.push(totals);
     Ok(())
 }
 

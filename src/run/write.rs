@@ -163,10 +163,12 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
                 "encoding": s.summary.encoding.name(),
                 "rows_read": s.summary.rows_read,
                 "rows_used": s.rows_used,
-                "rows_rejected": s.summary.rows_read - s.rows_used,
+                "rows_rejected": s.rows_rejected(),
+                "rows_after_period": s.rows_later,
                 "amount_read": money(s.amount_read),
                 "amount_credited": money(s.amount_credited),
                 "amount_rejected": money(s.amount_rejected),
+                "amount_after_period": money(s.amount_later),
             })
         })
         .collect();
