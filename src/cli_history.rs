@@ -173,13 +173,21 @@ pub(crate) fn run_history(input: &RunInput, out_dir: &str, report: bool) -> u8 {
             Err(e) => {
                 eprintln!("error: `{}`: {e}", v.file);
                 eprintln!("nothing was written");
-                return if matches!(e, rulebook::run::RunError::Input(_)) { 2 } else { 1 };
+                return if matches!(e, rulebook::run::RunError::Input(_)) {
+                    2
+                } else {
+                    1
+                };
             }
         };
         let mine = |q: Period| governs(q) == Some(i);
         merged.scores.extend(output.scores.drain(..).filter(|l| mine(l.period)));
-        merged.payouts.extend(output.payouts.drain(..).filter(|l| mine(l.period)));
-        merged.measures.extend(output.measures.drain(..).filter(|l| mine(l.period)));
+        merged
+            .payouts
+            .extend(output.payouts.drain(..).filter(|l| mine(l.period)));
+        merged
+            .measures
+            .extend(output.measures.drain(..).filter(|l| mine(l.period)));
         if merged.metric_names.is_empty() {
             merged.metric_names = output.metric_names.clone();
         } else if merged.metric_names != output.metric_names {

@@ -138,7 +138,8 @@ impl KeySet {
         {
             return self.pages.get((n / PAGE_BITS) as usize).is_some_and(|p| {
                 let bit = n % PAGE_BITS;
-                p.as_ref().is_some_and(|p| p[(bit / 64) as usize] & (1 << (bit % 64)) != 0)
+                p.as_ref()
+                    .is_some_and(|p| p[(bit / 64) as usize] & (1 << (bit % 64)) != 0)
             });
         }
         self.other.contains(key)
