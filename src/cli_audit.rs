@@ -1,18 +1,23 @@
 //! `rulebook diff` and `rulebook log`: reading the versions, choosing the output format,
 //! exit statuses. The comparison itself is `rulebook::audit`, which does no I/O.
 //!
+//! With `--config` and `--period`, `diff` also runs both versions on the same records and
+//! reports the money impact (`rulebook::audit::impact`). Each version is prepared and run on its
+//! own, so the records are read twice (once per version).
+//!
 //! Exit statuses follow diff(1): 0 no change (or, for `log`, success), 1 changes, 2 trouble —
 //! a file that cannot be read, a policy with errors (printed as `check` prints them),
-//! versions that cannot be ordered.
+//! versions that cannot be ordered, a run that fails.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use clap::ValueEnum;
 
-use crate::cli::load_checked;
+use crate::cli::{Prepared, RunInput, load_checked, prepare};
+use rulebook::audit::impact::{self, Impact, Setting, Side};
 use rulebook::audit::log::{VersionInfo, history};
-use rulebook::audit::{diff as semantic_diff, report};
+use rulebook::audit::{Change, diff as semantic_diff, report};
 use rulebook::check::Checked;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -45,28 +50,106 @@ fn load(file: &str) -> Option<Checked> {
     load_checked(file).ok().map(|(_, checked)| checked)
 }
 
-pub fn diff(old: &str, new: &str, format: ReportFormat) -> u8 {
+/// The records to run both versions on, for the money impact: `--config`, `--period`,
+/// `--source`.
+pub struct Records {
+    pub config: String,
+    pub period: String,
+    pub sources: Vec<String>,
+}
+
+pub fn diff(old: &str, new: &str, format: ReportFormat, records: Option<&Records>) -> u8 {
     if old == "-" && new == "-" {
         eprintln!("error: only one of the two versions can be read from standard input");
         return 2;
     }
+    if records.is_some() && (old == "-" || new == "-") {
+        eprintln!("error: with --config, both versions must be files: each is read again to be run");
+        return 2;
+    }
     // Both are loaded before giving up, so the errors of both are shown at once.
-    let (o, n) = (load(old), load(new));
-    let (Some(o), Some(n)) = (o, n) else {
+    let (o, n) = (load_checked(old).ok(), load_checked(new).ok());
+    let (Some((old_text, o)), Some((new_text, n))) = (o, n) else {
         return 2;
     };
     let changes = semantic_diff(&o, &n);
     let (oi, ni) = (VersionInfo::of(old, &o.model), VersionInfo::of(new, &n.model));
-    let text = match format {
-        ReportFormat::Text => report::text(&oi, &ni, &changes, colour()),
-        ReportFormat::Markdown => report::markdown(&oi, &ni, &changes),
-        ReportFormat::Json => report::json(&oi, &ni, &changes),
+    let impact = match records {
+        Some(r) => match money_impact((old, &old_text), (new, &new_text), r, &changes) {
+            Ok(impact) => Some(impact),
+            Err(code) => return code,
+        },
+        None => None,
     };
-    match emit(&text) {
-        Ok(()) if changes.is_empty() => 0,
-        Ok(()) => 1,
-        Err(code) => code,
+    let text = match (format, &impact) {
+        (ReportFormat::Text, None) => report::text(&oi, &ni, &changes, colour()),
+        (ReportFormat::Text, Some(i)) => report::text(&oi, &ni, &changes, colour()) + "\n" + &impact::text(i, colour()),
+        (ReportFormat::Markdown, None) => report::markdown(&oi, &ni, &changes),
+        (ReportFormat::Markdown, Some(i)) => report::markdown(&oi, &ni, &changes) + &impact::markdown(i),
+        (ReportFormat::Json, None) => report::json(&oi, &ni, &changes),
+        (ReportFormat::Json, Some(i)) => impact::json(&oi, &ni, &changes, i),
+    };
+    if let Err(code) = emit(&text) {
+        return code;
     }
+    match impact {
+        // The same rules on the same records must give the same results: a difference here
+        // means a change in meaning the diff did not see.
+        Some(i) if changes.is_empty() && !i.is_zero() => {
+            eprintln!(
+                "error: the two versions have no difference in meaning, yet their results differ in {} salesperson-periods",
+                i.changed_rows()
+            );
+            2
+        }
+        _ if changes.is_empty() => 0,
+        _ => 1,
+    }
+}
+
+/// Runs both versions on the same records and compares the results. The policies are read
+/// again to be run; a file that changed in between is trouble.
+fn money_impact(
+    (old, old_text): (&str, &str),
+    (new, new_text): (&str, &str),
+    records: &Records,
+    changes: &[Change],
+) -> Result<Impact, u8> {
+    let prepared = |file: &str, text: &str| -> Result<Prepared, u8> {
+        let input = RunInput::new(
+            file.to_string(),
+            records.config.clone(),
+            records.period.clone(),
+            records.sources.clone(),
+        );
+        // Any failure to prepare a run (configuration, period, roster, targets) is trouble.
+        let p = prepare(&input).map_err(|_| 2u8)?;
+        if p.text != text {
+            eprintln!("error: `{file}` changed while it was being read");
+            return Err(2);
+        }
+        Ok(p)
+    };
+    let (po, pn) = (prepared(old, old_text)?, prepared(new, new_text)?);
+    let run = |file: &str, p: &Prepared| {
+        rulebook::run::run(&p.run()).map_err(|e| {
+            eprintln!("error: running `{file}`: {e}");
+            2u8
+        })
+    };
+    let (ro, rn) = (run(old, &po)?, run(new, &pn)?);
+    let side = |p: &Prepared, out| Side {
+        output: out,
+        cal: p.cal,
+        rounding_unit: p.checked.model.header.rounding_unit,
+        rejected: (p.roster_rejects.len() + out.rejects.len()) as u64,
+    };
+    let setting = Setting {
+        period: pn.cal.label(pn.period),
+        config: records.config.clone(),
+        sources: records.sources.clone(),
+    };
+    Ok(impact::compare(&side(&po, &ro), &side(&pn, &rn), changes, setting))
 }
 
 pub fn log(dir: &str, format: ReportFormat) -> u8 {

@@ -84,6 +84,17 @@ enum Command {
         /// Output format
         #[arg(long, value_enum, default_value = "text")]
         format: cli_audit::ReportFormat,
+        /// Also run both versions on the records this run configuration binds, and report the
+        /// money impact of the change
+        #[arg(long, requires = "period")]
+        config: Option<String>,
+        /// The period of the money impact: a month `2027-03`, a quarter `2027-Q1` or a fiscal
+        /// year `2027`
+        #[arg(long, requires = "config")]
+        period: Option<String>,
+        /// Read a source from this file instead of the configured one: `NAME=PATH`
+        #[arg(long = "source", value_name = "NAME=PATH", requires = "config")]
+        sources: Vec<String>,
     },
     /// List the versions in a directory by effective date, each with what it changed
     Log {
@@ -172,7 +183,21 @@ fn main() -> ExitCode {
         } => cli::check(&files, deny_warnings, matches!(format, OutputFormat::Json)),
         Command::Fmt { files, check, lang } => cli::fmt(&files, check, lang),
         Command::Test { files } => cli::test(&files),
-        Command::Diff { old, new, format } => cli_audit::diff(&old, &new, format),
+        Command::Diff {
+            old,
+            new,
+            format,
+            config,
+            period,
+            sources,
+        } => {
+            let records = config.zip(period).map(|(config, period)| cli_audit::Records {
+                config,
+                period,
+                sources,
+            });
+            cli_audit::diff(&old, &new, format, records.as_ref())
+        }
         Command::Log { dir, format } => cli_audit::log(&dir, format),
         Command::Explain { input, rep } => cli::explain(&input, &rep),
         Command::Run { input, out } => cli::run(&input, &out),

@@ -13,6 +13,7 @@
 
 mod describe;
 mod diff;
+pub mod impact;
 mod items;
 pub mod log;
 pub mod report;
