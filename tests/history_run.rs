@@ -48,8 +48,16 @@ fn each_month_under_the_version_in_force_at_its_start() {
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let alone_1 = out.join("v1");
     let alone_2 = out.join("v2");
-    assert!(run(&history.join("2027.1.policy"), "2027-Q1", &alone_1).status.success());
-    assert!(run(&history.join("2027.2.policy"), "2027-Q1", &alone_2).status.success());
+    assert!(
+        run(&history.join("2027.1.policy"), "2027-Q1", &alone_1)
+            .status
+            .success()
+    );
+    assert!(
+        run(&history.join("2027.2.policy"), "2027-Q1", &alone_2)
+            .status
+            .success()
+    );
     let dir = out.join("history");
     for (period, alone, version) in [
         ("2027-01", &alone_1, "2027.1"),
@@ -59,7 +67,10 @@ fn each_month_under_the_version_in_force_at_its_start() {
     ] {
         let mine = lines_of(&dir, period);
         assert!(!mine.is_empty(), "{period}");
-        assert!(mine.iter().all(|l| l.ends_with(&format!(",{version}"))), "{period}: {mine:?}");
+        assert!(
+            mine.iter().all(|l| l.ends_with(&format!(",{version}"))),
+            "{period}: {mine:?}"
+        );
         assert_eq!(mine, lines_of(alone, period), "{period}");
     }
     // The rate change makes February differ between the two versions.
@@ -67,7 +78,10 @@ fn each_month_under_the_version_in_force_at_its_start() {
     let manifest = fs::read_to_string(dir.join("manifest.json")).unwrap();
     assert!(manifest.contains("\"versions\""), "{manifest}");
     assert!(manifest.contains("2027.1.policy") && manifest.contains("2027.2.policy"));
-    assert!(!manifest.contains("2027.3.policy"), "only the versions applied are listed");
+    assert!(
+        !manifest.contains("2027.3.policy"),
+        "only the versions applied are listed"
+    );
     let _ = fs::remove_dir_all(&out);
 }
 
@@ -90,7 +104,10 @@ fn a_version_taking_effect_inside_a_month_is_refused() {
     let r = run(&history, "2027-Q1", &out.join("o"));
     assert_eq!(r.status.code(), Some(1));
     let err = String::from_utf8_lossy(&r.stderr);
-    assert!(err.contains("takes effect on 2027-02-15, inside the assessment period 2027-02"), "{err}");
+    assert!(
+        err.contains("takes effect on 2027-02-15, inside the assessment period 2027-02"),
+        "{err}"
+    );
     assert!(err.contains("2027-02-01 or on 2027-03-01"), "{err}");
     assert!(!out.join("o").exists(), "nothing is written");
     let _ = fs::remove_dir_all(&out);
