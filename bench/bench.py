@@ -5,11 +5,12 @@
     python3 bench/bench.py --size small --no-duckdb  # smoke test, standard library only
     python3 bench/bench.py --size small              # smoke test with DuckDB
     python3 bench/bench.py --size 1m                 # 1,000,000 sales rows, 5 pairs
-    python3 bench/bench.py --size 10m --pairs 3      # 10,000,000 sales rows
+    python3 bench/bench.py --size 10m                # 10,000,000 sales rows
 
 What it measures and why is in bench/README.md. The harness itself needs only the standard
 library; DuckDB runs in a child process (`bench/.venv/bin/python -c ...`) so that its wall time,
-CPU time and peak memory are measured exactly like rulebook's, with `os.wait4`.
+CPU time (`os.wait4`) and peak memory (GNU time, see measure()) are measured exactly like
+rulebook's.
 
 Exit status: 0 everything ran and agrees to the cent; 1 a run failed or the results disagree;
 2 trouble with the set-up (no binary, no duckdb, bad arguments).

@@ -51,9 +51,13 @@ pub fn pay(mode: TierMode, bands: &[Band], base: Decimal, measure: Decimal) -> R
     if base <= Decimal::ZERO || measure <= Decimal::ZERO {
         return Ok(TierPayout::default());
     }
-    let per_unit = money::div(base, measure)?.unwrap_or(Decimal::ZERO);
+    // The base per unit of the measure: for `on revenue by attainment`, the target. The
+    // measure (revenue / target) is itself a rounded quotient, so dividing back gives the target
+    // only to 28 digits (19911.4999…9 for 19911.50), which can move a half cent; to 12 decimal
+    // places it is exact for any amount of money, and off by at most 10^-12 per unit otherwise.
+    let per_unit = money::div(base, measure)?.unwrap_or(Decimal::ZERO).round_dp(12);
     match mode {
-        TierMode::Marginal => marginal(bands, measure, per_unit),
+        TierMode::Marginal => marginal(bands, base, measure, per_unit),
         TierMode::Retroactive => {
             let Some((index, band)) = reached(bands, measure) else {
                 return Ok(TierPayout::default());
@@ -131,8 +135,17 @@ fn reached(bands: &[Band], measure: Decimal) -> Option<(usize, &Band)> {
         .find(|(_, b)| b.from.is_none_or(|lo| measure >= lo) && b.to.is_none_or(|hi| measure < hi))
 }
 
-fn marginal(bands: &[Band], measure: Decimal, per_unit: Decimal) -> Result<TierPayout, Overflow> {
+fn marginal(bands: &[Band], base: Decimal, measure: Decimal, per_unit: Decimal) -> Result<TierPayout, Overflow> {
     let mut out = TierPayout::default();
+    // Where a point of the measure falls in the base: the measure itself is the whole base, so
+    // the slices add up to the base exactly.
+    let at = |x: Decimal| -> Result<Decimal, Overflow> {
+        if x >= measure {
+            Ok(base)
+        } else {
+            money::mul(x, per_unit)
+        }
+    };
     for (index, band) in bands.iter().enumerate() {
         let lo = band.from.unwrap_or(Decimal::ZERO).max(Decimal::ZERO);
         if measure < lo {
@@ -142,7 +155,7 @@ fn marginal(bands: &[Band], measure: Decimal, per_unit: Decimal) -> Result<TierP
         if hi <= lo && band.pay_is_rate() {
             continue;
         }
-        let slice_base = money::mul((hi - lo).max(Decimal::ZERO), per_unit)?;
+        let slice_base = money::sub(at(hi)?, at(lo)?)?.max(Decimal::ZERO);
         let slice = match band.pay {
             Pay::Rate(rate) => Slice {
                 band: index,
@@ -187,6 +200,33 @@ mod tests {
             band(Some(dec!(0.8)), Some(dec!(1.0)), dec!(0.04)),
             band(Some(dec!(1.0)), None, dec!(0.06)),
         ]
+    }
+
+    #[test]
+    fn marginal_slices_are_exact_when_the_measure_is_a_rounded_quotient() {
+        // Quota 19,911.50, revenue 96,947.30: attainment 96,947.30 / 19,911.50 has no exact
+        // decimal. Bands 2% below 80%, 4% to 100%, 6% to 150%, 8% above:
+        // 15,929.20×2% + 3,982.30×4% + 9,955.75×6% + 67,080.05×8%
+        // = 318.584 + 159.292 + 597.345 + 5,366.404 = 6,441.625 — a half cent, which must round
+        // up, so the sum must not come out as 6,441.62499….
+        let band = |from, to, rate| Band {
+            from,
+            to,
+            pay: Pay::Rate(rate),
+            pay_to: None,
+        };
+        let bands = vec![
+            band(None, Some(dec!(0.8)), dec!(0.02)),
+            band(Some(dec!(0.8)), Some(dec!(1.0)), dec!(0.04)),
+            band(Some(dec!(1.0)), Some(dec!(1.5)), dec!(0.06)),
+            band(Some(dec!(1.5)), None, dec!(0.08)),
+        ];
+        let (revenue, quota) = (dec!(96947.30), dec!(19911.50));
+        let attainment = money::div(revenue, quota).unwrap().unwrap();
+        let p = pay(TierMode::Marginal, &bands, revenue, attainment).unwrap();
+        assert_eq!(p.amount, dec!(6441.625));
+        let slices: Vec<Decimal> = p.slices.iter().map(|s| s.base).collect();
+        assert_eq!(slices, vec![dec!(15929.2), dec!(3982.3), dec!(9955.75), dec!(67080.05)]);
     }
 
     #[test]
