@@ -188,13 +188,16 @@ mod tests {
     use super::*;
     use rust_decimal_macros::dec;
 
-    fn bands() -> Vec<Band> {
-        let band = |from, to, rate| Band {
+    fn band(from: Option<Decimal>, to: Option<Decimal>, rate: Decimal) -> Band {
+        Band {
             from,
             to,
             pay: Pay::Rate(rate),
             pay_to: None,
-        };
+        }
+    }
+
+    fn bands() -> Vec<Band> {
         vec![
             band(None, Some(dec!(0.8)), dec!(0.02)),
             band(Some(dec!(0.8)), Some(dec!(1.0)), dec!(0.04)),
@@ -209,12 +212,6 @@ mod tests {
         // 15,929.20×2% + 3,982.30×4% + 9,955.75×6% + 67,080.05×8%
         // = 318.584 + 159.292 + 597.345 + 5,366.404 = 6,441.625 — a half cent, which must round
         // up, so the sum must not come out as 6,441.62499….
-        let band = |from, to, rate| Band {
-            from,
-            to,
-            pay: Pay::Rate(rate),
-            pay_to: None,
-        };
         let bands = vec![
             band(None, Some(dec!(0.8)), dec!(0.02)),
             band(Some(dec!(0.8)), Some(dec!(1.0)), dec!(0.04)),

@@ -8,12 +8,10 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use rust_decimal::Decimal;
-use sha2::{Digest, Sha256};
 
 use super::SourcePlan;
 use super::cells::{CellFault, Day, FIXED_SCALE};
@@ -106,7 +104,7 @@ pub fn read_fast(
         .map(|s| (s, (s + BLOCK).min(len)))
         .collect();
     let (hash, parallel) = std::thread::scope(|scope| {
-        let hasher = scope.spawn(|| hash_file(&binding.path));
+        let hasher = scope.spawn(|| crate::input::hash::sha256_file(&binding.path));
         let parallel = run_workers(&shared, &blocks, threads.max(1), false);
         (hasher.join(), parallel)
     });
@@ -170,16 +168,20 @@ fn message(plan: &SourcePlan, text: &str) -> InputError {
     }
 }
 
-fn hash_file(path: &std::path::Path) -> std::io::Result<String> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            return Ok(crate::input::hash::hex(&hasher.finalize()));
-        }
-        hasher.update(&buf[..n]);
+/// The cells of a record, unquoted when it has quotes (into `text`).
+fn cells<'b>(
+    raw: &'b [u8],
+    quoted: bool,
+    delimiter: u8,
+    text: &'b mut Vec<u8>,
+    ranges: &mut Vec<(usize, usize)>,
+) -> Vec<&'b [u8]> {
+    if quoted {
+        split_quoted(raw, delimiter, text, ranges);
+        ranges.iter().map(|&(s, e)| &text[s..e]).collect()
+    } else {
+        split_plain(raw, delimiter, ranges);
+        ranges.iter().map(|&(s, e)| &raw[s..e]).collect()
     }
 }
 
@@ -203,17 +205,12 @@ impl Header {
         let Some(rec) = next_record(&buf, start, buf.len() as u64 == len) else {
             return Ok(None);
         };
-        let line = &buf[rec.start..rec.end];
         let (mut ranges, mut text) = (Vec::new(), Vec::new());
-        let cells: Vec<&[u8]> = if rec.quoted {
-            split_quoted(line, delimiter, &mut text, &mut ranges);
-            ranges.iter().map(|&(s, e)| &text[s..e]).collect()
-        } else {
-            split_plain(line, delimiter, &mut ranges);
-            ranges.iter().map(|&(s, e)| &line[s..e]).collect()
-        };
         let mut headers = Vec::new();
-        for (i, c) in cells.iter().enumerate() {
+        for (i, c) in cells(&buf[rec.start..rec.end], rec.quoted, delimiter, &mut text, &mut ranges)
+            .iter()
+            .enumerate()
+        {
             let Ok(h) = std::str::from_utf8(c) else {
                 return Ok(None);
             };
@@ -391,8 +388,7 @@ fn merge(shared: &Shared, works: Vec<Work>) -> Pass {
         record += s.records;
     }
     let mut table: Option<MonthTable> = None;
-    let mut rejects: Vec<(usize, Rejection)> = Vec::new();
-    let mut duplicates = Vec::new();
+    let mut rejects: Vec<(usize, Rejection, Option<String>)> = Vec::new();
     let mut fatal: Option<(usize, u64, String)> = None;
     let mut m = Merged {
         table: MonthTable::new(&[], 0, 0),
@@ -411,9 +407,14 @@ fn merge(shared: &Shared, works: Vec<Work>) -> Pass {
         disjoint,
     };
     for w in works {
-        let offset = rejects.len();
-        duplicates.extend(w.duplicates.into_iter().map(|(i, k)| (i + offset, k)));
-        rejects.extend(w.rejects);
+        // Each rejection with the repeated key it is for, if any.
+        let mut keys: BTreeMap<usize, String> = w.duplicates.into_iter().collect();
+        rejects.extend(
+            w.rejects
+                .into_iter()
+                .enumerate()
+                .map(|(i, (block, r))| (block, r, keys.remove(&i))),
+        );
         m.reader_rejects += w.reader_rejects;
         m.used += w.used;
         m.read.merge(w.read);
@@ -444,23 +445,17 @@ fn merge(shared: &Shared, works: Vec<Work>) -> Pass {
             ..message(plan, &why)
         });
     }
-    // File order: by block, then as read.
-    let mut order: Vec<usize> = (0..rejects.len()).collect();
-    order.sort_by_key(|i| rejects[*i].0);
-    let mut position = vec![0; rejects.len()];
-    for (new, old) in order.iter().enumerate() {
-        position[*old] = new;
-    }
-    let mut slots: Vec<Option<(usize, Rejection)>> = rejects.into_iter().map(Some).collect();
-    for old in order {
-        if let Some((block, mut r)) = slots[old].take() {
-            let (l, rec) = base.get(&block).copied().unwrap_or_default();
-            r.line += l;
-            r.record += rec;
-            m.rejects.push(r);
+    // File order: by block (a stable sort keeps each block's own order), numbers made the file's.
+    rejects.sort_by_key(|(block, _, _)| *block);
+    for (block, mut r, key) in rejects {
+        let (l, rec) = base.get(&block).copied().unwrap_or_default();
+        r.line += l;
+        r.record += rec;
+        if let Some(key) = key {
+            m.duplicates.push((m.rejects.len(), key));
         }
+        m.rejects.push(r);
     }
-    m.duplicates = duplicates.into_iter().map(|(i, k)| (position[i], k)).collect();
     Pass::Done(Box::new(m))
 }
 
@@ -845,17 +840,16 @@ fn name_first_lines(shared: &Shared, done: &mut Merged) -> Result<(), InputError
             }
         }
         let Some(rec) = next_record(&bytes, 0, true) else { break };
-        let raw = &bytes[rec.start..rec.end];
-        let cells: Vec<&[u8]> = if rec.quoted {
-            split_quoted(raw, plan.binding.delimiter, &mut text, &mut ranges);
-            ranges.iter().map(|&(s, e)| &text[s..e]).collect()
-        } else {
-            split_plain(raw, plan.binding.delimiter, &mut ranges);
-            ranges.iter().map(|&(s, e)| &raw[s..e]).collect()
-        };
-        let valid = cells.len() == header.width
+        let fields = cells(
+            &bytes[rec.start..rec.end],
+            rec.quoted,
+            plan.binding.delimiter,
+            &mut text,
+            &mut ranges,
+        );
+        let valid = fields.len() == header.width
             && header.columns.iter().enumerate().all(|(i, c)| match c {
-                Some(c) => std::str::from_utf8(cells[*c]).is_ok_and(|t| {
+                Some(c) => std::str::from_utf8(fields[*c]).is_ok_and(|t| {
                     plan.readers[i]
                         .read(t, &plan.binding.dates, &plan.binding.numbers)
                         .is_ok()
@@ -864,7 +858,7 @@ fn name_first_lines(shared: &Shared, done: &mut Merged) -> Result<(), InputError
             });
         if valid
             && let Some(c) = header.columns[k]
-            && let Ok(key) = std::str::from_utf8(cells[c])
+            && let Ok(key) = std::str::from_utf8(fields[c])
             && let Some(first) = wanted.get_mut(key.trim())
             && first.is_none()
         {
