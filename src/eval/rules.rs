@@ -207,7 +207,9 @@ impl<'a> Rules<'a> {
 
     fn compute(&mut self, name: &str, span: Span) -> Result<Option<Value>, EvalError> {
         let policy = self.policy;
-        for item in &policy.items {
+        // The model knows where each name is defined; the scan is for a model of another text.
+        let defined = self.model.symbols.get(name).and_then(|s| policy.items.get(s.item));
+        for item in defined.into_iter().chain(&policy.items) {
             match &item.kind {
                 ItemKind::Metric(m) if m.name.text == name => return self.value(&m.expr),
                 ItemKind::Commission(c) if c.name.text == name => {

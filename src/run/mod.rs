@@ -13,7 +13,9 @@ pub mod write;
 
 pub use explain::explain;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use rust_decimal::Decimal;
 
@@ -193,7 +195,16 @@ struct State<'a> {
     given: Vec<BTreeMap<String, Value>>,
     /// Each salesperson's monthly targets: (first day of the month, amount).
     targets: Vec<Vec<(jiff::civil::Date, Decimal)>>,
+    /// Sums over groups already computed: (expression, roster field, group, slot) → sum.
+    across: RefCell<BTreeMap<AcrossKey, Decimal>>,
+    /// The groups of each roster field a roll-up is taken `by`.
+    groups: RefCell<BTreeMap<String, Rc<Groups>>>,
 }
+
+/// Salespeople by their value of one roster field (none when they have no such field).
+type Groups = BTreeMap<Option<String>, Vec<usize>>;
+
+type AcrossKey = (usize, usize, String, Option<String>, usize);
 
 /// How many input lines `explain` lists for each aggregation.
 const EVIDENCE_LINES: usize = 5;
@@ -247,9 +258,16 @@ impl World for Place<'_, '_> {
     fn across(&self, expr: &Expr, by: &str) -> Result<Decimal, EvalError> {
         let roster = self.state.run.roster;
         let mine = roster[self.rep].attrs.get(by);
+        // Everyone in the group asks for the same sum: computed once per group and slot, so a
+        // roll-up costs one pass over the roster, not one per salesperson.
+        let key = (expr.span.start, expr.span.end, by.to_string(), mine.cloned(), self.slot);
+        if let Some(&total) = self.state.across.borrow().get(&key) {
+            return Ok(total);
+        }
+        let members = self.state.members(by);
         let mut total = Decimal::ZERO;
-        for (i, r) in roster.iter().enumerate() {
-            if r.attrs.get(by) == mine && self.state.employed(i, self.slot) {
+        for &i in members.get(&mine.cloned()).into_iter().flatten() {
+            if self.state.employed(i, self.slot) {
                 let place = Place {
                     state: self.state,
                     rep: i,
@@ -274,6 +292,7 @@ impl World for Place<'_, '_> {
                 }
             }
         }
+        self.state.across.borrow_mut().insert(key, total);
         Ok(total)
     }
 
@@ -313,6 +332,20 @@ impl World for Place<'_, '_> {
 }
 
 impl State<'_> {
+    /// The salespeople of each group of roster field `by`, in roster order.
+    fn members(&self, by: &str) -> Rc<Groups> {
+        if let Some(groups) = self.groups.borrow().get(by) {
+            return Rc::clone(groups);
+        }
+        let mut groups = Groups::new();
+        for (i, r) in self.run.roster.iter().enumerate() {
+            groups.entry(r.attrs.get(by).cloned()).or_default().push(i);
+        }
+        let groups = Rc::new(groups);
+        self.groups.borrow_mut().insert(by.to_string(), Rc::clone(&groups));
+        groups
+    }
+
     fn employed(&self, rep: usize, slot: usize) -> bool {
         let r = &self.run.roster[rep];
         let s = &self.slots[slot];
@@ -398,6 +431,8 @@ fn read_all<'a>(run: &'a Run<'a>) -> Result<(State<'a>, RunOutput), RunError> {
         evidence: BTreeMap::new(),
         given: roster_values(run),
         targets: monthly_targets(run, &cal),
+        across: RefCell::new(BTreeMap::new()),
+        groups: RefCell::new(BTreeMap::new()),
     };
     let mut out = RunOutput::default();
     let reps: BTreeMap<&str, usize> = run.roster.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
