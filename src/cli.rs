@@ -14,6 +14,7 @@ use rulebook::format::{FormatError, format_source};
 use rulebook::input::RunConfig;
 use rulebook::input::config::parse_source_arg;
 use rulebook::input::roster::read_roster;
+use rulebook::run::paid::{Paid, PaidFile};
 use rulebook::syntax::ast::{ItemKind, PeriodKind};
 use rulebook::syntax::keywords::Lang;
 use rust_decimal::Decimal;
@@ -213,6 +214,9 @@ pub struct RunInput {
     /// to cross-check); both give the same outputs
     #[arg(long, value_enum, default_value = "fast")]
     pub(crate) engine: EngineArg,
+    /// Previous runs whose periods were paid (`run --paid DIR`): set by `run` only.
+    #[arg(skip)]
+    pub(crate) paid: Vec<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -231,6 +235,7 @@ impl RunInput {
             period,
             sources,
             engine: EngineArg::Fast,
+            paid: Vec::new(),
         }
     }
 }
@@ -274,6 +279,7 @@ pub(crate) fn prepare(input: &RunInput) -> Result<Prepared, u8> {
         period,
         sources: overrides,
         engine,
+        paid: _,
     } = input;
     let engine = match engine {
         EngineArg::Fast => rulebook::run::Engine::Fast,
@@ -395,6 +401,34 @@ pub fn run(input: &RunInput, out_dir: &str) -> u8 {
 
 /// Runs a period into `out_dir` and returns the exit status; `report` prints the closing
 /// summary (`verify` re-performs a run into a temporary directory and keeps quiet about it).
+/// With `--paid`: replaces the lines of the periods already paid by adjustment lines for what
+/// changed since (see `run::paid`). Returns the paid runs read, for the manifest.
+pub(crate) fn correct(
+    input: &RunInput,
+    p: &Prepared,
+    output: &mut rulebook::run::RunOutput,
+) -> Result<Vec<PaidFile>, u8> {
+    if input.paid.is_empty() {
+        return Ok(Vec::new());
+    }
+    let computed: Vec<Period> = rulebook::run::slots(&p.checked.model, &p.cal, p.period, false)
+        .iter()
+        .map(|s| s.period)
+        .collect();
+    let dp = p.checked.model.header.rounding_unit.normalize().scale() as usize;
+    let paid = Paid::read(&input.paid, &p.cal, &computed).map_err(|e| {
+        eprintln!("error: --paid: {e}");
+        eprintln!("nothing was written");
+        2u8
+    })?;
+    paid.adjust(output, dp).map_err(|e| {
+        eprintln!("error: --paid: {e}");
+        eprintln!("nothing was written");
+        1u8
+    })?;
+    Ok(paid.files)
+}
+
 pub(crate) fn run_to(input: &RunInput, out_dir: &str, report: bool) -> u8 {
     if std::path::Path::new(&input.policy).is_dir() {
         return crate::cli_history::run_history(input, out_dir, report);
@@ -421,6 +455,10 @@ pub(crate) fn run_to(input: &RunInput, out_dir: &str, report: bool) -> u8 {
     let mut rejects = p.roster_rejects.clone();
     rejects.append(&mut output.rejects);
     output.rejects = rejects;
+    let paid = match correct(input, &p, &mut output) {
+        Ok(paid) => paid,
+        Err(code) => return code,
+    };
     let info = rulebook::run::write::ManifestInfo {
         policy_file: policy,
         policy_sha256: rulebook::input::hash::sha256_hex(p.text.as_bytes()),
@@ -438,6 +476,8 @@ pub(crate) fn run_to(input: &RunInput, out_dir: &str, report: bool) -> u8 {
         }),
         rulebook_version: env!("CARGO_PKG_VERSION"),
         versions: Vec::new(),
+        paid_args: &input.paid,
+        paid: &paid,
     };
     match rulebook::run::write::write_outputs(std::path::Path::new(out_dir), &output, &p.cal, &info) {
         Ok(()) if !report => 0,

@@ -188,6 +188,9 @@ pub(crate) fn run_history(input: &RunInput, out_dir: &str, report: bool) -> u8 {
         merged
             .measures
             .extend(output.measures.drain(..).filter(|l| mine(l.period)));
+        merged
+            .earlier
+            .extend(output.earlier.drain(..).filter(|l| mine(l.period)));
         if merged.metric_names.is_empty() {
             merged.metric_names = output.metric_names.clone();
         } else if merged.metric_names != output.metric_names {
@@ -223,6 +226,10 @@ pub(crate) fn run_history(input: &RunInput, out_dir: &str, report: bool) -> u8 {
             sha256: sha256_hex(versions[i].text.as_bytes()),
         })
         .collect();
+    let paid = match crate::cli::correct(input, &p, &mut merged) {
+        Ok(paid) => paid,
+        Err(code) => return code,
+    };
     let combined: String = applied.iter().map(|v| format!("{} {}\n", v.sha256, v.file)).collect();
     let by_version: BTreeMap<&str, &str> = applied.iter().map(|v| (v.version.as_str(), v.file.as_str())).collect();
     let info = ManifestInfo {
@@ -242,6 +249,8 @@ pub(crate) fn run_history(input: &RunInput, out_dir: &str, report: bool) -> u8 {
         }),
         rulebook_version: env!("CARGO_PKG_VERSION"),
         versions: applied.clone(),
+        paid_args: &input.paid,
+        paid: &paid,
     };
     if let Err(e) = write_outputs(Path::new(out_dir), &merged, &cal, &info) {
         eprintln!("error: cannot write to `{out_dir}`: {e}");

@@ -27,16 +27,30 @@ const MAX_SHOWN: usize = 20;
 struct Manifest {
     rulebook: String,
     arguments: Arguments,
-    policy: FileRecord,
+    policy: PolicyRecord,
     config: FileRecord,
     inputs: Vec<InputRecord>,
     outputs: Outputs,
+    /// The `payouts.csv` of each run given to `--paid`.
+    #[serde(default)]
+    paid: Vec<FileRecord>,
 }
 
 #[derive(Deserialize)]
 struct Arguments {
     period: String,
     sources: Vec<String>,
+    #[serde(default)]
+    paid: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct PolicyRecord {
+    file: String,
+    sha256: String,
+    /// With a policy history: each version applied; the directory itself has no hash of its own.
+    #[serde(default)]
+    versions: Vec<FileRecord>,
 }
 
 #[derive(Deserialize)]
@@ -157,12 +171,13 @@ pub fn verify(dir: &str, root: Option<&str>) -> u8 {
         );
         return 2;
     };
-    let input = RunInput::new(
+    let mut input = RunInput::new(
         manifest.policy.file.clone(),
         manifest.config.file.clone(),
         manifest.arguments.period.clone(),
         manifest.arguments.sources.clone(),
     );
+    input.paid = manifest.arguments.paid.clone();
     let code = run_to(&input, tmp_str, false);
     if code != 0 {
         eprintln!("error: the run could not be re-performed (exit {code})");
@@ -196,16 +211,23 @@ fn read_manifest(dir: &str, out_dir: &Path) -> Result<Manifest, String> {
 /// Checks that every file the run read still has its recorded SHA-256, naming each one that does
 /// not. Returns 0 when all match, 1 when one changed or is missing, 2 when one cannot be read.
 fn check_inputs(manifest: &Manifest, rooted: bool) -> u8 {
-    let mut files: Vec<(String, &str, &str)> = vec![
-        ("the policy".into(), &manifest.policy.file, &manifest.policy.sha256),
-        (
-            "the run configuration".into(),
-            &manifest.config.file,
-            &manifest.config.sha256,
-        ),
-    ];
+    let mut files: Vec<(String, &str, &str)> = Vec::new();
+    if manifest.policy.versions.is_empty() {
+        files.push(("the policy".into(), &manifest.policy.file, &manifest.policy.sha256));
+    }
+    for v in &manifest.policy.versions {
+        files.push(("a version of the policy".into(), &v.file, &v.sha256));
+    }
+    files.push((
+        "the run configuration".into(),
+        &manifest.config.file,
+        &manifest.config.sha256,
+    ));
     for input in &manifest.inputs {
         files.push((format!("source `{}`", input.source), &input.file, &input.sha256));
+    }
+    for paid in &manifest.paid {
+        files.push(("what was paid (`--paid`)".into(), &paid.file, &paid.sha256));
     }
     // A file read twice (the same path bound to two sources) is checked and named once.
     let mut seen = BTreeSet::new();

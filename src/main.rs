@@ -58,6 +58,10 @@ enum Command {
         /// The directory to write the outputs to
         #[arg(long)]
         out: String,
+        /// A previous run whose periods were paid (repeatable): those periods are computed
+        /// again and only the differences are written, as adjustment lines
+        #[arg(long, value_name = "DIR")]
+        paid: Vec<String>,
     },
     /// Show how each of one salesperson's numbers in a period was derived
     Explain {
@@ -200,7 +204,10 @@ fn main() -> ExitCode {
         }
         Command::Log { dir, format } => cli_audit::log(&dir, format),
         Command::Explain { input, rep } => cli::explain(&input, &rep),
-        Command::Run { input, out } => cli::run(&input, &out),
+        Command::Run { mut input, out, paid } => {
+            input.paid = paid;
+            cli::run(&input, &out)
+        }
         Command::Targets { input } => cli::targets(&input),
         Command::Verify { dir, root } => cli_verify::verify(&dir, root.as_deref()),
     };

@@ -127,3 +127,41 @@ fn two_versions_on_the_same_day_are_refused() {
     assert!(String::from_utf8_lossy(&r.stderr).contains("both take effect on 2027-02-01"));
     let _ = fs::remove_dir_all(&out);
 }
+
+#[test]
+fn a_run_over_a_history_re_performs() {
+    let out = temp("verify");
+    let history = out.join("history");
+    fs::create_dir_all(&history).unwrap();
+    copy_history(&history);
+    let r = run(&history, "2027-Q1", &out.join("run"));
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let verify = || {
+        Command::new(env!("CARGO_BIN_EXE_rulebook"))
+            .arg("verify")
+            .arg(out.join("run"))
+            .output()
+            .unwrap()
+    };
+    let v = verify();
+    let text = |o: &Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v));
+    assert!(text(&v).contains("verified: 5 files identical"), "{}", text(&v));
+    // Each version applied is checked by its own hash: one changed is named.
+    let v2 = history.join("2027.2.policy");
+    let text2 = fs::read_to_string(&v2).unwrap();
+    fs::write(&v2, format!("{text2}\n")).unwrap();
+    let v = verify();
+    assert_eq!(v.status.code(), Some(1), "{}", text(&v));
+    assert!(
+        text(&v).contains("2027.2.policy` (a version of the policy)"),
+        "{}",
+        text(&v)
+    );
+}

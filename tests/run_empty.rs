@@ -2,8 +2,12 @@
 //! no records and a division by zero have no value; the run goes on, shows them as empty cells, and
 //! applies the documented rules. Every number is worked out by hand.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use common::{rulebook, text};
 
 const POLICY: &str = r#"policy "e"
   version "1"
@@ -91,26 +95,17 @@ D6,N1,2027-01-09,30000.00,closed,3
 ";
 
 fn workdir(name: &str, policy: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rulebook-run-empty-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(dir.join("r.policy"), policy).unwrap();
-    std::fs::write(dir.join("roster.csv"), ROSTER).unwrap();
-    std::fs::write(dir.join("sales.csv"), SALES).unwrap();
-    std::fs::write(
-        dir.join("run.yaml"),
-        "sources:\n  sales:\n    path: sales.csv\n  reps:\n    path: roster.csv\n",
+    let run_yaml = "sources:\n  sales:\n    path: sales.csv\n  reps:\n    path: roster.csv\n";
+    common::workdir(
+        "run-empty",
+        name,
+        &[
+            ("r.policy", policy),
+            ("roster.csv", ROSTER),
+            ("sales.csv", SALES),
+            ("run.yaml", run_yaml),
+        ],
     )
-    .unwrap();
-    dir
-}
-
-fn rulebook(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rulebook"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
 }
 
 fn run(dir: &Path, engine: &str, out: &str) -> Output {
@@ -119,14 +114,6 @@ fn run(dir: &Path, engine: &str, out: &str) -> Output {
         &[
             "run", "r.policy", "--config", "run.yaml", "--period", "2027-01", "--engine", engine, "--out", out,
         ],
-    )
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
     )
 }
 

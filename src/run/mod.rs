@@ -8,6 +8,7 @@
 pub mod aggregate;
 mod explain;
 mod fast;
+pub mod paid;
 mod reference;
 pub mod write;
 
@@ -103,6 +104,9 @@ pub struct RunOutput {
     pub metric_names: Vec<String>,
     pub scores: Vec<ScoreLine>,
     pub payouts: Vec<PayoutLine>,
+    /// The payout lines of the periods before the run's own, computed for the balances and not
+    /// written: what `--paid` compares with what was paid for them.
+    pub earlier: Vec<PayoutLine>,
     pub measures: Vec<MeasureLine>,
     pub rejects: Vec<Rejection>,
     pub sources: Vec<SourceTotals>,
@@ -706,6 +710,8 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
                 });
                 out.payouts.append(&mut lines);
                 out.measures.append(&mut measures);
+            } else {
+                out.earlier.append(&mut lines);
             }
         }
     }

@@ -42,6 +42,9 @@ pub struct ManifestInfo<'a> {
     /// With a policy history: the versions applied, oldest first; each output line names the
     /// one in force at the start of its period. Empty for a single policy file.
     pub versions: Vec<VersionInForce>,
+    /// With `--paid`: each paid run's directory as given, and the payouts file read from it.
+    pub paid_args: &'a [String],
+    pub paid: &'a [super::paid::PaidFile],
 }
 
 /// One version of a policy history, as applied by a run.
@@ -212,9 +215,13 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
             .map(|v| json!({ "version": v.version, "effective": v.effective.to_string(), "file": v.file, "sha256": v.sha256 }))
             .collect();
     }
-    let manifest = json!({
+    let mut arguments = json!({ "period": info.period_given, "sources": info.source_args });
+    if !info.paid_args.is_empty() {
+        arguments["paid"] = json!(info.paid_args);
+    }
+    let mut manifest = json!({
         "rulebook": info.rulebook_version,
-        "arguments": { "period": info.period_given, "sources": info.source_args },
+        "arguments": arguments,
         "policy": policy,
         "config": { "file": info.config_file, "sha256": info.config_sha256 },
         "period": info.period,
@@ -228,6 +235,13 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
             "files": hashes,
         },
     });
+    if !info.paid.is_empty() {
+        manifest["paid"] = info
+            .paid
+            .iter()
+            .map(|p| json!({ "file": p.file, "sha256": p.sha256, "period": p.period }))
+            .collect();
+    }
     let manifest = serde_json::to_string_pretty(&manifest).map_err(std::io::Error::other)?;
 
     let files = data
