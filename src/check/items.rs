@@ -54,7 +54,7 @@ pub fn check_items(policy: &Policy, cx: &mut Typer, diags: &mut Vec<Diagnostic>)
                     cx.condition(&rule.cond, Scope::Rep);
                 }
             }
-            ItemKind::Commission(c) => commission(c, cx, diags),
+            ItemKind::Commission(c) => commission(policy, c, cx, diags),
             ItemKind::Draw(d) => {
                 positive(&d.amount, "a draw", diags);
                 cx.period_declared(d.per, d.name.span);
@@ -402,7 +402,7 @@ fn score(s: &Score, whole: Span, cx: &mut Typer, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn commission(c: &Commission, cx: &mut Typer, diags: &mut Vec<Diagnostic>) {
+fn commission(policy: &Policy, c: &Commission, cx: &mut Typer, diags: &mut Vec<Diagnostic>) {
     let base = cx.expr(&c.base, Scope::Rep);
     if !matches!(base, Type::Money | Type::Error) {
         diags.push(
@@ -441,6 +441,30 @@ fn commission(c: &Commission, cx: &mut Typer, diags: &mut Vec<Diagnostic>) {
                     "a limit cannot be for a shorter period than the commission is paid for",
                 )
                 .help("cap the commission per period it is paid for, or per longer period such as `yearly`"),
+            );
+        }
+    }
+    if c.per_record.is_some() {
+        if let Err(why) = crate::eval::per_record::base(policy, c) {
+            diags.push(
+                Diagnostic::error("per-record", c.base.span, why)
+                    .label("not a sum of records")
+                    .help("define the base as a metric, e.g. `metric revenue = sum of sales.amount where status = \"closed\"`, and pay `on revenue`"),
+            );
+        }
+        if let Some(t) = c
+            .tiers
+            .iter()
+            .find(|t| !(t.pay.text.ends_with('%') || t.pay.text.ends_with('％')))
+        {
+            diags.push(
+                Diagnostic::error(
+                    "per-record",
+                    t.pay.span,
+                    "a `per record` commission pays each record at a rate, not a fixed amount",
+                )
+                .label("a fixed amount")
+                .help("write the tier's pay as a percentage, or remove `per record`"),
             );
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod allocate;
 pub mod calendar;
+pub mod per_record;
 pub mod policy_tests;
 pub mod rules;
 pub mod targets;

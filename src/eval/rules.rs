@@ -168,6 +168,13 @@ impl<'a> Rules<'a> {
         }
     }
 
+    /// Takes `name` to be `value`, as if computed: a `per record` commission measures the
+    /// cumulative base this way. Values computed before are dropped, since they may depend on it.
+    pub fn assume(&mut self, name: &str, value: Value) {
+        self.computed.clear();
+        self.computed.insert(name.to_string(), Some(value));
+    }
+
     /// Answers aggregations, roll-ups and counts of periods from a run.
     pub fn with_world(mut self, world: &'a dyn World) -> Rules<'a> {
         self.world = Some(world);
@@ -397,7 +404,7 @@ impl<'a> Rules<'a> {
         Ok(grade.otherwise.text.clone())
     }
 
-    fn round(&self, amount: Decimal, span: Span) -> Result<Decimal, EvalError> {
+    pub fn round(&self, amount: Decimal, span: Span) -> Result<Decimal, EvalError> {
         money::round(amount, self.model.header.rounding, self.model.header.rounding_unit).map_err(|_| EvalError {
             message: "arithmetic overflow".into(),
             span,
@@ -408,10 +415,8 @@ impl<'a> Rules<'a> {
     /// cap applies as if nothing had been paid earlier in the year (a run tracks the rest).
     /// It pays 0, like a gate that does not hold, when its base or measure is empty.
     pub fn commission(&mut self, c: &Commission) -> Result<Decimal, EvalError> {
-        for gate in &c.gates {
-            if !self.holds(&gate.cond)? {
-                return Ok(Decimal::ZERO);
-            }
+        if !self.gates_hold(c)? {
+            return Ok(Decimal::ZERO);
         }
         let Some(base) = self.num(&c.base)? else {
             return Ok(Decimal::ZERO);
@@ -429,8 +434,7 @@ impl<'a> Rules<'a> {
             span: c.name.span,
         };
         if base < Decimal::ZERO && c.claw_back_returns.is_some() {
-            // Net returns in a period with no history: clawed back at the rate of the band the
-            // measure falls in. A run over records claws each return back at its sale's rate.
+            // Net returns: clawed back at the rate of the band the measure falls in.
             let rate = bands
                 .iter()
                 .find(|b| b.to.is_none_or(|hi| measure < hi))
@@ -443,7 +447,21 @@ impl<'a> Rules<'a> {
             return self.round(clawed, c.name.span);
         }
         let paid = tiers::pay(c.mode, &bands, base, measure).map_err(overflow)?;
-        let mut amount = paid.amount;
+        self.settle(c, paid.amount)
+    }
+
+    /// Whether every gate of a commission holds (an empty gate does not).
+    pub fn gates_hold(&mut self, c: &Commission) -> Result<bool, EvalError> {
+        for gate in &c.gates {
+            if !self.holds(&gate.cond)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// A commission's tier payout for one period with its minimums and caps, rounded.
+    pub fn settle(&mut self, c: &Commission, mut amount: Decimal) -> Result<Decimal, EvalError> {
         for m in &c.minimums {
             amount = amount.max(m.amount.value);
         }

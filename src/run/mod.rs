@@ -9,6 +9,7 @@ pub mod aggregate;
 mod explain;
 mod fast;
 pub mod paid;
+mod records;
 mod reference;
 pub mod write;
 
@@ -201,6 +202,10 @@ struct State<'a> {
     targets: Vec<Vec<(jiff::civil::Date, Decimal)>>,
     /// Sums over groups already computed: (expression, roster field, group, slot) → sum.
     across: RefCell<BTreeMap<AcrossKey, Decimal>>,
+    /// The aggregations whose records `per record` commissions pay, and those records (in date
+    /// order once read).
+    record_specs: Vec<usize>,
+    records: records::Records,
     /// The groups of each roster field a roll-up is taken `by`.
     groups: RefCell<BTreeMap<String, Rc<Groups>>>,
 }
@@ -416,10 +421,9 @@ fn read_all<'a>(run: &'a Run<'a>) -> Result<(State<'a>, RunOutput), RunError> {
             run.model,
             &cal,
             run.period,
-            run.policy
-                .items
-                .iter()
-                .any(|i| matches!(&i.kind, ItemKind::Commission(c) if c.year_to_date.is_some())),
+            run.policy.items.iter().any(
+                |i| matches!(&i.kind, ItemKind::Commission(c) if c.year_to_date.is_some() || c.per_record.is_some()),
+            ),
         ),
         spec_at: specs
             .iter()
@@ -437,15 +441,27 @@ fn read_all<'a>(run: &'a Run<'a>) -> Result<(State<'a>, RunOutput), RunError> {
         targets: monthly_targets(run, &cal),
         across: RefCell::new(BTreeMap::new()),
         groups: RefCell::new(BTreeMap::new()),
+        record_specs: Vec::new(),
+        records: BTreeMap::new(),
     };
+    state.record_specs = records::record_specs(&state);
     let mut out = RunOutput::default();
     let reps: BTreeMap<&str, usize> = run.roster.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
     let index = IdIndex::new(run.roster.iter().map(|r| r.id.as_str()));
     for binding in run.bindings.iter().filter(|b| !b.is_roster) {
-        if run.engine == Engine::Fast && fast::read_source(&mut state, binding, &index, &mut out)? {
+        // The fast evaluator adds records up; a per-record base needs each of them.
+        let keeps_records = state
+            .record_specs
+            .iter()
+            .any(|&i| state.specs[i].source == binding.name);
+        if run.engine == Engine::Fast && !keeps_records && fast::read_source(&mut state, binding, &index, &mut out)? {
             continue;
         }
         reference::read_source(&mut state, binding, &reps, &mut out)?;
+    }
+    // In date order, file order within a day (the sort is stable).
+    for records in state.records.values_mut() {
+        records.sort_by_key(|(day, line, _)| (*day, *line));
     }
     Ok((state, out))
 }
@@ -565,7 +581,11 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
                             let total = ytd_rules.commission(c).map_err(fail)?;
                             (total - so_far, "year-to-date true-up")
                         } else {
-                            let mut amount = rules.commission(c).map_err(fail)?;
+                            let mut amount = if c.per_record.is_some() {
+                                state.per_record(rep, slot, c, &mut rules).map_err(fail)?
+                            } else {
+                                rules.commission(c).map_err(fail)?
+                            };
                             for cap in c
                                 .caps
                                 .iter()

@@ -147,6 +147,16 @@ pub(super) fn read_source(
                         .map_err(|m| row_error(binding, row.line(), m))?,
                     None => Some(Value::Bool(true)),
                 };
+                if let Some(Value::Num(amount)) = value
+                    && state.record_specs.contains(&spec_index)
+                {
+                    let day = date.unwrap_or(start);
+                    state
+                        .records
+                        .entry((spec_index, r))
+                        .or_default()
+                        .push((day, row.line(), amount));
+                }
                 for (slot, p) in state.slots.iter().enumerate() {
                     let inside = date.is_none_or(|d| d >= p.start && d <= p.end);
                     if inside {

@@ -1,0 +1,139 @@
+//! `per record` commissions in a run (the arithmetic is `eval::per_record`): the records of each
+//! such commission's base, kept while reading, paid one by one in date order.
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+use super::{Place, State};
+use crate::eval::per_record;
+use crate::eval::rules::{EvalError, Rules, Value, bands};
+use crate::syntax::ast::*;
+
+/// Each record of a per-record base: (day, input line, amount), per (aggregation, salesperson).
+pub(super) type Records = std::collections::BTreeMap<(usize, usize), Vec<(Date, u64, Decimal)>>;
+
+/// The aggregations whose records `per record` commissions pay, by index in `specs`.
+pub(super) fn record_specs(state: &State) -> Vec<usize> {
+    let mut out: Vec<usize> = state
+        .run
+        .policy
+        .items
+        .iter()
+        .filter_map(|i| match &i.kind {
+            ItemKind::Commission(c) if c.per_record.is_some() => per_record::base(state.run.policy, c).ok(),
+            _ => None,
+        })
+        .filter_map(|(_, agg)| state.spec_at.get(&(agg.span.start, agg.span.end)).copied())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+impl State<'_> {
+    /// The commission `c` of a salesperson for the period of `slot`, record by record; `rules`
+    /// are the period's (for the gates).
+    pub(super) fn per_record(
+        &self,
+        rep: usize,
+        slot: usize,
+        c: &Commission,
+        rules: &mut Rules,
+    ) -> Result<Decimal, EvalError> {
+        let fail = |message: &str| EvalError {
+            message: message.into(),
+            span: c.base.span,
+        };
+        if !rules.gates_hold(c)? {
+            return Ok(Decimal::ZERO);
+        }
+        let (name, agg) = per_record::base(self.run.policy, c).map_err(fail)?;
+        let spec = self
+            .spec_at
+            .get(&(agg.span.start, agg.span.end))
+            .ok_or_else(|| fail("internal error: the records of this base were not kept"))?;
+        let s = self.slots[slot];
+        let bands = bands(c);
+        let overflow = |_| fail("arithmetic overflow");
+        let (mut cumulative, mut total) = (Decimal::ZERO, Decimal::ZERO);
+        // The measure at the cumulative amount before a record is the one after the record
+        // before it, when both are in the same month.
+        let mut last: Option<(usize, Decimal, Option<Decimal>)> = None;
+        for &(day, _, amount) in self.records.get(&(*spec, rep)).into_iter().flatten() {
+            if day > s.end {
+                break;
+            }
+            let before = cumulative;
+            cumulative = cumulative
+                .checked_add(amount)
+                .ok_or_else(|| fail("arithmetic overflow"))?;
+            if day < s.start {
+                continue;
+            }
+            let ytd = self
+                .year_to_date_of(day)
+                .ok_or_else(|| fail("internal error: no year to date"))?;
+            let measured_before = match last {
+                Some((at, x, m)) if at == ytd && x == before => m,
+                _ if c.mode == TierMode::Marginal => self.measure(rep, ytd, c, name, before)?,
+                _ => None,
+            };
+            let measured_after = self.measure(rep, ytd, c, name, cumulative)?;
+            last = Some((ytd, cumulative, measured_after));
+            let paid = per_record::pay(
+                c.mode,
+                &bands,
+                amount,
+                (before, measured_before),
+                (cumulative, measured_after),
+            )
+            .map_err(overflow)?;
+            total = total.checked_add(paid).ok_or_else(|| fail("arithmetic overflow"))?;
+        }
+        if total < Decimal::ZERO {
+            // Returns outweigh sales: taken back only when the policy says so.
+            return if c.claw_back_returns.is_some() {
+                rules.round(total, c.name.span)
+            } else {
+                Ok(Decimal::ZERO)
+            };
+        }
+        rules.settle(c, total)
+    }
+
+    /// The commission's measure with its base metric taken as `base`, in the year to date of
+    /// slot `ytd`; `None` when it is empty.
+    fn measure(
+        &self,
+        rep: usize,
+        ytd: usize,
+        c: &Commission,
+        name: &str,
+        base: Decimal,
+    ) -> Result<Option<Decimal>, EvalError> {
+        let Some(by) = &c.by else {
+            return Ok(Some(base));
+        };
+        let place = Place {
+            state: self,
+            rep,
+            slot: ytd,
+        };
+        let mut rules = self.rules(rep, ytd).with_world(&place);
+        rules.assume(name, Value::Num(base));
+        match rules.value(by)? {
+            None => Ok(None),
+            Some(Value::Num(d)) => Ok(Some(d)),
+            Some(other) => Err(EvalError {
+                message: format!("expected a number, got {other}"),
+                span: by.span,
+            }),
+        }
+    }
+
+    /// The slot of the year to date that ends with the month of `day`.
+    fn year_to_date_of(&self, day: Date) -> Option<usize> {
+        let month = self.cal.period_of(day, PeriodKind::Month);
+        self.slots.iter().position(|y| y.year_to_date && y.period == month)
+    }
+}
