@@ -15,6 +15,7 @@ use rulebook::input::RunConfig;
 use rulebook::input::config::parse_source_arg;
 use rulebook::input::roster::read_roster;
 use rulebook::run::paid::{Paid, PaidFile};
+use rulebook::run::table_out::Format;
 use rulebook::syntax::ast::{ItemKind, PeriodKind};
 use rulebook::syntax::keywords::Lang;
 use rust_decimal::Decimal;
@@ -217,6 +218,25 @@ pub struct RunInput {
     /// Previous runs whose periods were paid (`run --paid DIR`): set by `run` only.
     #[arg(skip)]
     pub(crate) paid: Vec<String>,
+    /// The format of the output tables (`run --format`): set by `run` only.
+    #[arg(skip)]
+    pub(crate) format: Format,
+}
+
+/// `run --format`.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum FormatArg {
+    Csv,
+    Json,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Json => Format::Json,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -236,6 +256,7 @@ impl RunInput {
             sources,
             engine: EngineArg::Fast,
             paid: Vec::new(),
+            format: Format::Csv,
         }
     }
 }
@@ -280,6 +301,7 @@ pub(crate) fn prepare(input: &RunInput) -> Result<Prepared, u8> {
         sources: overrides,
         engine,
         paid: _,
+        format: _,
     } = input;
     let engine = match engine {
         EngineArg::Fast => rulebook::run::Engine::Fast,
@@ -478,6 +500,7 @@ pub(crate) fn run_to(input: &RunInput, out_dir: &str, report: bool) -> u8 {
         versions: Vec::new(),
         paid_args: &input.paid,
         paid: &paid,
+        format: input.format,
     };
     match rulebook::run::write::write_outputs(std::path::Path::new(out_dir), &output, &p.cal, &info) {
         Ok(()) if !report => 0,

@@ -251,6 +251,7 @@ pub(crate) fn run_history(input: &RunInput, out_dir: &str, report: bool) -> u8 {
         versions: applied.clone(),
         paid_args: &input.paid,
         paid: &paid,
+        format: input.format,
     };
     if let Err(e) = write_outputs(Path::new(out_dir), &merged, &cal, &info) {
         eprintln!("error: cannot write to `{out_dir}`: {e}");

@@ -42,6 +42,9 @@ struct Arguments {
     sources: Vec<String>,
     #[serde(default)]
     paid: Vec<String>,
+    /// `--format`, when not CSV.
+    #[serde(default)]
+    format: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -178,6 +181,14 @@ pub fn verify(dir: &str, root: Option<&str>) -> u8 {
         manifest.arguments.sources.clone(),
     );
     input.paid = manifest.arguments.paid.clone();
+    input.format = match manifest.arguments.format.as_deref() {
+        None | Some("csv") => rulebook::run::table_out::Format::Csv,
+        Some("json") => rulebook::run::table_out::Format::Json,
+        Some(other) => {
+            eprintln!("error: the run wrote its tables as `{other}`, a format this rulebook does not know");
+            return 2;
+        }
+    };
     let code = run_to(&input, tmp_str, false);
     if code != 0 {
         eprintln!("error: the run could not be re-performed (exit {code})");

@@ -62,6 +62,10 @@ enum Command {
         /// again and only the differences are written, as adjustment lines
         #[arg(long, value_name = "DIR")]
         paid: Vec<String>,
+        /// The format of scores, payouts, measures and rejects: CSV, or JSON (an array of
+        /// objects with the CSV's columns, money as exact strings)
+        #[arg(long, value_enum, default_value = "csv")]
+        format: cli::FormatArg,
     },
     /// Show how each of one salesperson's numbers in a period was derived
     Explain {
@@ -204,8 +208,14 @@ fn main() -> ExitCode {
         }
         Command::Log { dir, format } => cli_audit::log(&dir, format),
         Command::Explain { input, rep } => cli::explain(&input, &rep),
-        Command::Run { mut input, out, paid } => {
+        Command::Run {
+            mut input,
+            out,
+            paid,
+            format,
+        } => {
             input.paid = paid;
+            input.format = format.into();
             cli::run(&input, &out)
         }
         Command::Targets { input } => cli::targets(&input),

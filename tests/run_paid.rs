@@ -209,3 +209,42 @@ fn what_cannot_be_corrected_is_an_error_and_nothing_is_written() {
     std::fs::write(&payouts, edited).unwrap();
     refused(&["q1"], "2027-04", "is not the file its run wrote");
 }
+
+#[test]
+fn tables_in_json_carry_the_same_lines_and_serve_as_what_was_paid() {
+    let dir = workdir("json");
+    let o = rulebook(
+        &dir,
+        &[
+            "run", "p.policy", "--config", "run.yaml", "--period", "2027-Q1", "--format", "json", "--out", "q1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!dir.join("q1/payouts.csv").exists());
+    let payouts = read(&dir.join("q1"), "payouts.json");
+    // The CSV's columns in the same order, money as exact strings, an empty cell null.
+    assert!(payouts.starts_with(
+        "[\n{\"salesperson\":\"E1\",\"period\":\"2027-01\",\"component\":\"commission\",\"name\":\"sales_commission\",\"base\":\"30000.00\",\"rate\":\"marginal tiers\",\"amount\":\"1500.00\",\"policy_version\":\"1\"},\n"
+    ), "{payouts}");
+    assert!(payouts.ends_with(
+        "{\"salesperson\":\"W1\",\"period\":\"2027-Q1\",\"component\":\"bonus\",\"name\":\"on_target\",\"base\":null,\"rate\":null,\"amount\":\"1000.00\",\"policy_version\":\"1\"}\n]\n"
+    ), "{payouts}");
+    assert_eq!(read(&dir.join("q1"), "rejects.json"), "[]\n");
+    let manifest = read(&dir.join("q1"), "manifest.json");
+    assert!(manifest.contains("\"format\": \"json\""), "{manifest}");
+
+    // The same correction as from the CSV run.
+    let o = run(&dir, "2027-04", "april.csv", "april", &["q1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let april = read(&dir.join("april"), "payouts.csv");
+    assert!(
+        april.ends_with(
+            "W1,2027-03,adjustment,sales_commission,40000.00,\"correction of commission: paid 3500.00, due 2000.00\",-1500.00,1\n\
+W1,2027-Q1,adjustment,on_target,,\"correction of bonus: paid 1000.00, due 0.00\",-1000.00,1\n"
+        ),
+        "{april}"
+    );
+    let o = rulebook(&dir, &["verify", "q1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("verified: 5 files identical"), "{}", text(&o));
+}

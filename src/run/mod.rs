@@ -11,6 +11,7 @@ mod fast;
 pub mod paid;
 mod records;
 mod reference;
+pub mod table_out;
 pub mod write;
 
 pub use explain::explain;

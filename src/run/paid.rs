@@ -60,7 +60,8 @@ struct Line {
     period: String,
     component: String,
     name: String,
-    rate: String,
+    /// Empty in CSV, `null` in JSON, for a line without a rate.
+    rate: Option<String>,
     amount: String,
 }
 
@@ -129,15 +130,20 @@ impl Paid {
         })?;
         let manifest: Manifest = serde_json::from_slice(&manifest)
             .map_err(|e| format!("`{}` is not the manifest of a run: {e}", shown("manifest.json")))?;
-        let bytes =
-            std::fs::read(path("payouts.csv")).map_err(|e| format!("cannot read `{}`: {e}", shown("payouts.csv")))?;
+        // The run wrote its tables as CSV or as JSON (`--format`); its manifest says which.
+        let name = if manifest.outputs.files.contains_key("payouts.json") {
+            "payouts.json"
+        } else {
+            "payouts.csv"
+        };
+        let bytes = std::fs::read(path(name)).map_err(|e| format!("cannot read `{}`: {e}", shown(name)))?;
         let sha256 = sha256_hex(&bytes);
-        match manifest.outputs.files.get("payouts.csv") {
+        match manifest.outputs.files.get(name) {
             Some(h) if h.sha256 == sha256 => {}
             _ => {
                 return Err(format!(
                     "`{}` is not the file its run wrote (its SHA-256 differs from the manifest's): what was paid is not known",
-                    shown("payouts.csv")
+                    shown(name)
                 ));
             }
         }
@@ -160,10 +166,22 @@ impl Paid {
         self.periods.extend(covered);
 
         let mut originals = Vec::new();
-        let mut reader = csv::Reader::from_reader(bytes.as_slice());
-        for (i, row) in reader.deserialize::<Line>().enumerate() {
-            let at = || format!("`{}`, line {}", shown("payouts.csv"), i + 2);
+        let lines: Vec<Result<Line, String>> = if name == "payouts.json" {
+            match serde_json::from_slice::<Vec<Line>>(&bytes) {
+                Ok(lines) => lines.into_iter().map(Ok).collect(),
+                Err(e) => vec![Err(e.to_string())],
+            }
+        } else {
+            csv::Reader::from_reader(bytes.as_slice())
+                .deserialize::<Line>()
+                .map(|r| r.map_err(|e| e.to_string()))
+                .collect()
+        };
+        for (i, row) in lines.into_iter().enumerate() {
+            // A CSV line number (after the header), or the JSON array's line (one object a line).
+            let at = || format!("`{}`, line {}", shown(name), i + 2);
             let line = row.map_err(|e| format!("{}: {e}", at()))?;
+            let rate = line.rate.unwrap_or_default();
             let period = cal.parse(&line.period).map_err(|e| format!("{}: {e}", at()))?;
             let amount: Decimal = line
                 .amount
@@ -177,12 +195,7 @@ impl Paid {
                     manifest.period
                 ));
             }
-            let key = (
-                period,
-                line.salesperson,
-                component(&line.component, &line.rate),
-                line.name,
-            );
+            let key = (period, line.salesperson, component(&line.component, &rate), line.name);
             if line.component != "adjustment" {
                 originals.push(key.clone());
             }
@@ -192,7 +205,7 @@ impl Paid {
                 .ok_or_else(|| format!("{}: overflow adding up what was paid", at()))?;
         }
         self.files.push(PaidFile {
-            file: shown("payouts.csv"),
+            file: shown(name),
             sha256,
             period: manifest.period,
         });

@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::RunOutput;
+use super::table_out::{Format, TableWriter};
 use crate::eval::calendar::FiscalCalendar;
 use crate::eval::rules::Value;
 use crate::input::hash::sha256_hex;
@@ -45,6 +46,8 @@ pub struct ManifestInfo<'a> {
     /// With `--paid`: each paid run's directory as given, and the payouts file read from it.
     pub paid_args: &'a [String],
     pub paid: &'a [super::paid::PaidFile],
+    /// `--format`: the output tables as CSV (the default) or JSON.
+    pub format: Format,
 }
 
 /// One version of a policy history, as applied by a run.
@@ -88,11 +91,10 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
         None => String::new(),
     };
 
-    let mut scores = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["salesperson".to_string(), "period".into()];
     header.extend(out.metric_names.iter().cloned());
     header.extend(["score".to_string(), "grade".into(), "policy_version".into()]);
-    scores.write_record(&header)?;
+    let mut scores = TableWriter::new(info.format, &header)?;
     for s in &out.scores {
         let mut row = vec![s.rep.clone(), cal.label(s.period)];
         row.extend(s.metrics.iter().map(value));
@@ -103,22 +105,24 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
         );
         row.push(s.grade.clone().unwrap_or_default());
         row.push(info.version_of(cal, s.period).to_string());
-        scores.write_record(&row)?;
+        scores.row(&row)?;
     }
 
-    let mut payouts = csv::Writer::from_writer(Vec::new());
-    payouts.write_record([
-        "salesperson",
-        "period",
-        "component",
-        "name",
-        "base",
-        "rate",
-        "amount",
-        "policy_version",
-    ])?;
+    let mut payouts = TableWriter::new(
+        info.format,
+        &[
+            "salesperson",
+            "period",
+            "component",
+            "name",
+            "base",
+            "rate",
+            "amount",
+            "policy_version",
+        ],
+    )?;
     for p in &out.payouts {
-        payouts.write_record([
+        payouts.row(&[
             p.rep.as_str(),
             &cal.label(p.period),
             p.component,
@@ -130,10 +134,12 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
         ])?;
     }
 
-    let mut measures = csv::Writer::from_writer(Vec::new());
-    measures.write_record(["salesperson", "period", "measure", "evidence", "policy_version"])?;
+    let mut measures = TableWriter::new(
+        info.format,
+        &["salesperson", "period", "measure", "evidence", "policy_version"],
+    )?;
     for m in &out.measures {
-        measures.write_record([
+        measures.row(&[
             m.rep.as_str(),
             &cal.label(m.period),
             &m.measure,
@@ -142,10 +148,9 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
         ])?;
     }
 
-    let mut rejects = csv::Writer::from_writer(Vec::new());
-    rejects.write_record(["file", "line", "column", "field", "value", "reason"])?;
+    let mut rejects = TableWriter::new(info.format, &["file", "line", "column", "field", "value", "reason"])?;
     for r in &out.rejects {
-        rejects.write_record([
+        rejects.row(&[
             r.file.display().to_string(),
             r.line.to_string(),
             r.column.map(|c| c.to_string()).unwrap_or_default(),
@@ -192,17 +197,18 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
         }));
     }
 
-    let data: [(&str, Vec<u8>); 4] = [
-        ("scores.csv", scores.into_inner().map_err(|e| e.into_error())?),
-        ("payouts.csv", payouts.into_inner().map_err(|e| e.into_error())?),
-        ("measures.csv", measures.into_inner().map_err(|e| e.into_error())?),
-        ("rejects.csv", rejects.into_inner().map_err(|e| e.into_error())?),
+    let ext = info.format.extension();
+    let data: [(String, Vec<u8>); 4] = [
+        (format!("scores.{ext}"), scores.finish()?),
+        (format!("payouts.{ext}"), payouts.finish()?),
+        (format!("measures.{ext}"), measures.finish()?),
+        (format!("rejects.{ext}"), rejects.finish()?),
     ];
     // Hashed from the very bytes written below. The manifest cannot hold its own hash.
     let mut hashes = serde_json::Map::new();
     for (name, bytes) in &data {
         hashes.insert(
-            (*name).to_string(),
+            name.clone(),
             json!({ "sha256": sha256_hex(bytes), "bytes": bytes.len() }),
         );
     }
@@ -218,6 +224,9 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
     let mut arguments = json!({ "period": info.period_given, "sources": info.source_args });
     if !info.paid_args.is_empty() {
         arguments["paid"] = json!(info.paid_args);
+    }
+    if info.format != Format::Csv {
+        arguments["format"] = json!(info.format.name());
     }
     let mut manifest = json!({
         "rulebook": info.rulebook_version,
@@ -244,9 +253,10 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
     }
     let manifest = serde_json::to_string_pretty(&manifest).map_err(std::io::Error::other)?;
 
-    let files = data
-        .into_iter()
-        .chain(std::iter::once(("manifest.json", format!("{manifest}\n").into_bytes())));
+    let files = data.into_iter().chain(std::iter::once((
+        "manifest.json".to_string(),
+        format!("{manifest}\n").into_bytes(),
+    )));
     for (name, bytes) in files {
         let tmp = dir.join(format!(".{name}.tmp"));
         {
