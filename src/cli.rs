@@ -289,6 +289,7 @@ impl Prepared {
             sheet: &self.sheet,
             period: self.period,
             engine: self.engine,
+            progress: rulebook::progress::Progress::hidden(),
         }
     }
 }
@@ -460,8 +461,14 @@ pub(crate) fn run_to(input: &RunInput, out_dir: &str, report: bool) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let run = p.run();
-    let mut output = match rulebook::run::run(&run) {
+    let mut run = p.run();
+    if report {
+        let sources = p.bindings.iter().filter(|b| !b.is_roster);
+        run.progress = rulebook::progress::Progress::on_stderr(sources.map(rulebook::run::file_size).sum());
+    }
+    let result = rulebook::run::run(&run);
+    run.progress.finish();
+    let mut output = match result {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");

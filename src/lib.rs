@@ -12,6 +12,7 @@ pub mod generate;
 pub mod input;
 pub mod money;
 pub mod plan;
+pub mod progress;
 pub mod run;
 pub mod suggest;
 pub mod syntax;

@@ -89,6 +89,14 @@ fn a_quarter_run_pays_what_was_worked_out_by_hand() {
     let dir = workdir("q1");
     let out = run(&dir, "out");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // Standard error is a pipe here: the summary only, no progress bar and no escape codes;
+    // standard output carries nothing.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("2027-Q1: ") && stderr.lines().count() == 1 && !stderr.contains('\u{1b}'),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
     let read = |f: &str| std::fs::read_to_string(dir.join("out").join(f)).unwrap();
     // Monthly target: 1,200,000 / 12 = 100,000, half each to east (E1) and west (W1).
     // E1 January: 60,000 at 120% → 50,000 × 5% + 10,000 × 10% = 3,500 (the open deal is not counted).

@@ -6,6 +6,7 @@
 //! spans lines where a block starts — is handed back to the reference reader (`Outcome::NotFast`)
 //! or read again in one ordered pass; duplicate keys are confirmed in one ordered pass too.
 
+use crate::progress::Progress;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -78,6 +79,7 @@ pub fn read_fast(
     reps: &IdIndex,
     roster: &[RosterEntry],
     threads: usize,
+    progress: &Progress,
 ) -> Result<Outcome, InputError> {
     let binding = plan.binding;
     if binding.format != Format::Csv || binding.encoding == EncodingChoice::Gb18030 {
@@ -97,6 +99,7 @@ pub fn read_fast(
         header: &header,
         file: &file,
         len,
+        progress,
     };
     let blocks: Vec<(u64, u64)> = (0..)
         .map(|i| header.data_start + i * BLOCK)
@@ -249,6 +252,7 @@ struct Shared<'s, 'p> {
     header: &'s Header,
     file: &'s File,
     len: u64,
+    progress: &'s Progress,
 }
 
 enum Pass {
@@ -497,7 +501,10 @@ fn worker(
             break;
         };
         match reader.block(shared, &mut w, index, start, end, ordered) {
-            Ok(stat) => w.blocks.push(stat),
+            Ok(stat) => {
+                w.blocks.push(stat);
+                shared.progress.advance(end - start);
+            }
             Err(pass) => {
                 stop.store(true, Ordering::Relaxed);
                 return Err(pass);

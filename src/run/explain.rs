@@ -17,8 +17,14 @@ use crate::syntax::ast::*;
 pub fn explain(run: &Run, text: &str, file: &str, rep: &str) -> Result<String, RunError> {
     // The reference evaluator keeps the lines behind each number.
     let run = &Run {
+        policy: run.policy,
+        model: run.model,
+        bindings: run.bindings,
+        roster: run.roster,
+        sheet: run.sheet,
+        period: run.period,
         engine: Engine::Reference,
-        ..*run
+        progress: run.progress.clone(),
     };
     let (state, _) = read_all(run)?;
     let label = state.cal.label(run.period);

@@ -54,7 +54,7 @@ pub(super) fn read_source(
             run.period.fiscal_year
         ),
     );
-    let read = match read_fast(&plan, reps, run.roster, threads()).map_err(RunError::Input)? {
+    let read = match read_fast(&plan, reps, run.roster, threads(), &run.progress).map_err(RunError::Input)? {
         Outcome::NotFast => return Ok(false),
         Outcome::Done(read) => read,
     };

@@ -146,6 +146,8 @@ pub struct Run<'a> {
     pub sheet: &'a TargetSheet,
     pub period: Period,
     pub engine: Engine,
+    /// Advanced as the sources are read; hidden unless the caller shows it.
+    pub progress: crate::progress::Progress,
 }
 
 /// Which evaluator reads the records.
@@ -450,21 +452,31 @@ fn read_all<'a>(run: &'a Run<'a>) -> Result<(State<'a>, RunOutput), RunError> {
     let reps: BTreeMap<&str, usize> = run.roster.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
     let index = IdIndex::new(run.roster.iter().map(|r| r.id.as_str()));
     for binding in run.bindings.iter().filter(|b| !b.is_roster) {
+        let (done, size) = (run.progress.position(), file_size(binding));
+        run.progress.source(&binding.name);
         // The fast evaluator adds records up; a per-record base needs each of them.
         let keeps_records = state
             .record_specs
             .iter()
             .any(|&i| state.specs[i].source == binding.name);
-        if run.engine == Engine::Fast && !keeps_records && fast::read_source(&mut state, binding, &index, &mut out)? {
-            continue;
+        let fast =
+            run.engine == Engine::Fast && !keeps_records && fast::read_source(&mut state, binding, &index, &mut out)?;
+        if !fast {
+            reference::read_source(&mut state, binding, &reps, &mut out)?;
         }
-        reference::read_source(&mut state, binding, &reps, &mut out)?;
+        // However the source was read (the fast reader may read part of it twice), it is done.
+        run.progress.set(done + size);
     }
     // In date order, file order within a day (the sort is stable).
     for records in state.records.values_mut() {
         records.sort_by_key(|(day, line, _)| (*day, *line));
     }
     Ok((state, out))
+}
+
+/// The size of a source's file, for the progress bar (0 when it cannot be known).
+pub fn file_size(binding: &SourceBinding) -> u64 {
+    std::fs::metadata(&binding.path).map_or(0, |m| m.len())
 }
 
 /// Each salesperson's roster fields, named as the policy names them: `reps.region`.
@@ -498,6 +510,7 @@ fn monthly_targets(run: &Run, cal: &FiscalCalendar) -> Vec<Vec<(jiff::civil::Dat
 /// Runs the policy over the sources for `run.period`.
 pub fn run(run: &Run) -> Result<RunOutput, RunError> {
     let (state, mut out) = read_all(run)?;
+    run.progress.source("rules");
     evaluate(&state, &mut out)?;
     Ok(out)
 }
