@@ -453,6 +453,15 @@ impl<R: Read> SourceReader<R> {
         &self.schema.fields
     }
 
+    /// The file's column a field is read from, 1-based, for a rejection naming it: in CSV its
+    /// position in the header; `None` in JSON Lines and YAML, where the key names it.
+    pub fn column_of(&self, field: usize) -> Option<usize> {
+        match &self.inner {
+            Inner::Csv(state) => state.columns.get(field).copied().flatten().map(|c| c + 1),
+            _ => None,
+        }
+    }
+
     /// Records read so far, accepted or rejected.
     pub fn rows_read(&self) -> u64 {
         self.rows_read

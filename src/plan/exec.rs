@@ -710,10 +710,10 @@ fn row<'r>(shared: &'r Shared, w: &mut Work, fields: &[&'r str], cells: &mut Vec
     }
     let amount = plan.amount_field.map_or(V::Null, |i| cells[i]);
     w.read.add(amount);
-    // The reference evaluator's rejections name the field's position among the source's fields.
+    // Rejections name the file's column of the field, as the reference evaluator's do.
     let refuse = |w: &mut Work, field: usize, value: String, reason: String| {
         let r = reject(
-            Some(field + 1),
+            header.columns[field].map(|c| c + 1),
             Some(binding.fields[field].column.clone()),
             Some(binding.fields[field].name.clone()),
             value,

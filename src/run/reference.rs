@@ -48,6 +48,9 @@ pub(super) fn read_source(
     let mut reader = SourceReader::open(binding).map_err(RunError::Input)?;
     let (mut used, mut read, mut credited, mut rejected_amount) = (0u64, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
     let (mut later, mut later_amount) = (0u64, Decimal::ZERO);
+    // The file's column of each field, for the rejections below (read before the loop, which
+    // borrows the reader).
+    let columns: Vec<Option<usize>> = (0..binding.fields.len()).map(|i| reader.column_of(i)).collect();
     while let Some(record) = reader.next_record().map_err(RunError::Input)? {
         let row = match record {
             Record::Rejected(r) => {
@@ -62,7 +65,7 @@ pub(super) fn read_source(
             file: binding.path.clone(),
             record: row.record(),
             line: row.line(),
-            column: field.map(|i| i + 1),
+            column: field.and_then(|i| columns[i]),
             header: field.map(|i| binding.fields[i].column.clone()),
             field: field.map(|i| binding.fields[i].name.clone()),
             value: field
