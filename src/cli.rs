@@ -422,8 +422,6 @@ pub fn run(input: &RunInput, out_dir: &str) -> u8 {
     run_to(input, out_dir, true)
 }
 
-/// Runs a period into `out_dir` and returns the exit status; `report` prints the closing
-/// summary (`verify` re-performs a run into a temporary directory and keeps quiet about it).
 /// With `--paid`: replaces the lines of the periods already paid by adjustment lines for what
 /// changed since (see `run::paid`). Returns the paid runs read, for the manifest.
 pub(crate) fn correct(
@@ -438,7 +436,7 @@ pub(crate) fn correct(
         .iter()
         .map(|s| s.period)
         .collect();
-    let dp = p.checked.model.header.rounding_unit.normalize().scale() as usize;
+    let dp = rulebook::money::decimals(p.checked.model.header.rounding_unit);
     let paid = Paid::read(&input.paid, &p.cal, &computed).map_err(|e| {
         eprintln!("error: --paid: {e}");
         eprintln!("nothing was written");
@@ -452,6 +450,8 @@ pub(crate) fn correct(
     Ok(paid.files)
 }
 
+/// Runs a period into `out_dir` and returns the exit status; `report` prints the closing
+/// summary (`verify` re-performs a run into a temporary directory and keeps quiet about it).
 pub(crate) fn run_to(input: &RunInput, out_dir: &str, report: bool) -> u8 {
     if std::path::Path::new(&input.policy).is_dir() {
         return crate::cli_history::run_history(input, out_dir, report);
@@ -537,8 +537,8 @@ fn write_target_sheet(
 ) -> std::io::Result<()> {
     let (start, end) = (cal.start(period), cal.end(period));
     let inside = |m: Period| cal.start(m) >= start && cal.start(m) <= end;
-    let dp = model.header.rounding_unit.normalize().scale();
-    let amount = |d: Decimal| format!("{:.*}", dp as usize, d);
+    let dp = rulebook::money::decimals(model.header.rounding_unit);
+    let amount = |d: Decimal| format!("{d:.dp$}");
     let mut out = csv::Writer::from_writer(std::io::stdout().lock());
     out.write_record(["salesperson", "period", "target", "derivation"])?;
     let mut reps: Vec<&str> = sheet.lines.iter().map(|l| l.rep.as_str()).collect();

@@ -38,6 +38,11 @@ pub fn div(a: Decimal, b: Decimal) -> Result<Option<Decimal>, Overflow> {
     a.checked_div(b).map(Some).ok_or(Overflow)
 }
 
+/// How many decimals amounts rounded to `unit` are written with: 2 for 0.01, 0 for 1 or 100.
+pub fn decimals(unit: Decimal) -> usize {
+    unit.normalize().scale() as usize
+}
+
 /// Rounds `amount` to a multiple of `unit` (a power of ten: 0.01, 1, 100…) with `mode`.
 ///
 /// `HalfUp` is commercial rounding (四舍五入): halves go away from zero, so −0.005 → −0.01.

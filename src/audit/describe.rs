@@ -19,7 +19,7 @@ fn en(k: Kw) -> &'static str {
 /// so `4%` equals `0.04`; in a tier the first is a rate and the second a fixed amount, so
 /// the diff compares the two together.
 pub fn is_percent(n: &Num) -> bool {
-    n.text.ends_with('%') || n.text.ends_with('％')
+    n.is_percent()
 }
 
 pub fn same_num(a: &Num, b: &Num) -> bool {

@@ -420,7 +420,7 @@ pub fn compare(old: &Side, new: &Side, changes: &[Change], setting: Setting) -> 
     movers.sort_by_key(|m| std::cmp::Reverse(m.amounts.difference().abs()));
     movers.truncate(MOVERS);
 
-    let scale = |unit: Decimal| unit.normalize().scale();
+    let scale = |unit: Decimal| crate::money::decimals(unit) as u32;
     Impact {
         setting,
         decimals: scale(old.rounding_unit).max(scale(new.rounding_unit)),

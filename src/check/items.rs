@@ -452,11 +452,7 @@ fn commission(policy: &Policy, c: &Commission, cx: &mut Typer, diags: &mut Vec<D
                     .help("define the base as a metric, e.g. `metric revenue = sum of sales.amount where status = \"closed\"`, and pay `on revenue`"),
             );
         }
-        if let Some(t) = c
-            .tiers
-            .iter()
-            .find(|t| !(t.pay.text.ends_with('%') || t.pay.text.ends_with('％')))
-        {
+        if let Some(t) = c.tiers.iter().find(|t| !t.pay.is_percent()) {
             diags.push(
                 Diagnostic::error(
                     "per-record",
@@ -493,11 +489,7 @@ fn tiers(c: &Commission, measure: Type, to: &str, diags: &mut Vec<Diagnostic>) {
     let percent_bounds = matches!(measure, Type::Percent);
     // A tier already reported (empty, or with bounds of the wrong kind) is left out of the gap
     // and overlap checks, which would only repeat the same mistake.
-    let kind_ok = |b: &Num| {
-        measure == Type::Error
-            || measure == Type::Scalar
-            || (b.text.ends_with('%') || b.text.ends_with('％')) == percent_bounds
-    };
+    let kind_ok = |b: &Num| measure == Type::Error || measure == Type::Scalar || b.is_percent() == percent_bounds;
     let sound: Vec<bool> = c
         .tiers
         .iter()
@@ -511,7 +503,7 @@ fn tiers(c: &Commission, measure: Type, to: &str, diags: &mut Vec<Diagnostic>) {
         .collect();
     for (i, t) in c.tiers.iter().enumerate() {
         for b in t.from.iter().chain(t.to.iter()) {
-            let is_percent = b.text.ends_with('%') || b.text.ends_with('％');
+            let is_percent = b.is_percent();
             if measure != Type::Error && measure != Type::Scalar && is_percent != percent_bounds {
                 let (want, example) = if percent_bounds {
                     ("percentages", "`80%`")

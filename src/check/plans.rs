@@ -74,14 +74,10 @@ fn money(v: Decimal) -> String {
     }
 }
 
-fn is_rate(n: &Num) -> bool {
-    n.text.ends_with('%') || n.text.ends_with('％')
-}
-
 /// In retroactive tiers the whole base is paid at the rate of the band reached, so crossing a
 /// boundary changes the pay for every unit sold before it.
 fn cliffs(c: &Commission, diags: &mut Vec<Diagnostic>) {
-    let fixed_steps = c.mode == TierMode::Marginal && c.tiers.iter().any(|t| !is_rate(&t.pay));
+    let fixed_steps = c.mode == TierMode::Marginal && c.tiers.iter().any(|t| !t.pay.is_percent());
     if c.mode != TierMode::Retroactive && !fixed_steps {
         return;
     }
@@ -91,7 +87,7 @@ fn cliffs(c: &Commission, diags: &mut Vec<Diagnostic>) {
     for pair in c.tiers.windows(2) {
         let (before, after) = (&pair[0], &pair[1]);
         let Some(boundary) = &after.from else { continue };
-        let jump_text = if is_rate(&before.pay) && is_rate(&after.pay) {
+        let jump_text = if before.pay.is_percent() && after.pay.is_percent() {
             let delta = after.pay.value - before.pay.value;
             if delta.is_zero() {
                 continue;
@@ -120,7 +116,7 @@ fn cliffs(c: &Commission, diags: &mut Vec<Diagnostic>) {
                     )
                 }
             }
-        } else if !is_rate(&before.pay) && !is_rate(&after.pay) {
+        } else if !before.pay.is_percent() && !after.pay.is_percent() {
             let delta = after.pay.value - before.pay.value;
             if delta.is_zero() {
                 continue;
@@ -138,7 +134,7 @@ fn cliffs(c: &Commission, diags: &mut Vec<Diagnostic>) {
                 boundary.text, before.pay.text, after.pay.text
             )
         };
-        let falls = after.pay.value < before.pay.value && is_rate(&before.pay) == is_rate(&after.pay);
+        let falls = after.pay.value < before.pay.value && before.pay.is_percent() == after.pay.is_percent();
         let (message, help) = if falls {
             (
                 "more sales pay less at this tier boundary",
@@ -161,7 +157,7 @@ fn cliffs(c: &Commission, diags: &mut Vec<Diagnostic>) {
 /// The payout at the start of each tier when bands are on the base amount itself; a tier that
 /// starts where the cap is already reached can never pay.
 fn capped_tiers(c: &Commission, diags: &mut Vec<Diagnostic>) {
-    if c.by.is_some() || c.tiers.iter().any(|t| !is_rate(&t.pay)) {
+    if c.by.is_some() || c.tiers.iter().any(|t| !t.pay.is_percent()) {
         return;
     }
     let Some(cap) = c.caps.iter().min_by_key(|l| l.amount.value) else {

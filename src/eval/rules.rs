@@ -500,7 +500,7 @@ impl<'a> Rules<'a> {
 /// A commission's tiers as bands for the tier arithmetic.
 pub fn bands(c: &Commission) -> Vec<Band> {
     let pay = |n: &Num| {
-        if n.text.ends_with('%') || n.text.ends_with('％') {
+        if n.is_percent() {
             Pay::Rate(n.value)
         } else {
             Pay::Amount(n.value)

@@ -6,7 +6,6 @@
 //! spans lines where a block starts — is handed back to the reference reader (`Outcome::NotFast`)
 //! or read again in one ordered pass; duplicate keys are confirmed in one ordered pass too.
 
-use crate::progress::Progress;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -24,6 +23,7 @@ use crate::eval::targets::RosterEntry;
 use crate::input::config::Format;
 use crate::input::decode::{Encoding, EncodingChoice};
 use crate::input::reader::{InputError, Rejection, SourceReader, SourceSummary};
+use crate::progress::Progress;
 
 /// Bytes per block of work.
 const BLOCK: u64 = 4 << 20;

@@ -207,7 +207,7 @@ struct State<'a> {
     across: RefCell<BTreeMap<AcrossKey, Decimal>>,
     /// The aggregations whose records `per record` commissions pay, and those records (in date
     /// order once read).
-    record_specs: Vec<usize>,
+    record_bases: records::RecordBases<'a>,
     records: records::Records,
     /// The groups of each roster field a roll-up is taken `by`.
     groups: RefCell<BTreeMap<String, Rc<Groups>>>,
@@ -444,10 +444,10 @@ fn read_all<'a>(run: &'a Run<'a>) -> Result<(State<'a>, RunOutput), RunError> {
         targets: monthly_targets(run, &cal),
         across: RefCell::new(BTreeMap::new()),
         groups: RefCell::new(BTreeMap::new()),
-        record_specs: Vec::new(),
+        record_bases: BTreeMap::new(),
         records: BTreeMap::new(),
     };
-    state.record_specs = records::record_specs(&state);
+    state.record_bases = records::record_bases(run.policy, &state.spec_at);
     let mut out = RunOutput::default();
     let reps: BTreeMap<&str, usize> = run.roster.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
     let index = IdIndex::new(run.roster.iter().map(|r| r.id.as_str()));
@@ -456,9 +456,9 @@ fn read_all<'a>(run: &'a Run<'a>) -> Result<(State<'a>, RunOutput), RunError> {
         run.progress.source(&binding.name);
         // The fast evaluator adds records up; a per-record base needs each of them.
         let keeps_records = state
-            .record_specs
-            .iter()
-            .any(|&i| state.specs[i].source == binding.name);
+            .record_bases
+            .values()
+            .any(|&(_, i)| state.specs[i].source == binding.name);
         let fast =
             run.engine == Engine::Fast && !keeps_records && fast::read_source(&mut state, binding, &index, &mut out)?;
         if !fast {

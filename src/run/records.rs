@@ -1,6 +1,8 @@
 //! `per record` commissions in a run (the arithmetic is `eval::per_record`): the records of each
 //! such commission's base, kept while reading, paid one by one in date order.
 
+use std::collections::BTreeMap;
+
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
@@ -10,27 +12,33 @@ use crate::eval::rules::{EvalError, Rules, Value, bands};
 use crate::syntax::ast::*;
 
 /// Each record of a per-record base: (day, input line, amount), per (aggregation, salesperson).
-pub(super) type Records = std::collections::BTreeMap<(usize, usize), Vec<(Date, u64, Decimal)>>;
+pub(super) type Records = BTreeMap<(usize, usize), Vec<(Date, u64, Decimal)>>;
 
-/// The aggregations whose records `per record` commissions pay, by index in `specs`.
-pub(super) fn record_specs(state: &State) -> Vec<usize> {
-    let mut out: Vec<usize> = state
-        .run
-        .policy
+/// Each `per record` commission's base, resolved once: commission name → (base metric's name,
+/// index of its aggregation in `specs`).
+pub(super) type RecordBases<'a> = BTreeMap<&'a str, (&'a str, usize)>;
+
+pub(super) fn record_bases<'a>(policy: &'a Policy, spec_at: &BTreeMap<(usize, usize), usize>) -> RecordBases<'a> {
+    policy
         .items
         .iter()
         .filter_map(|i| match &i.kind {
-            ItemKind::Commission(c) if c.per_record.is_some() => per_record::base(state.run.policy, c).ok(),
+            ItemKind::Commission(c) if c.per_record.is_some() => {
+                let (metric, agg) = per_record::base(policy, c).ok()?;
+                let spec = spec_at.get(&(agg.span.start, agg.span.end))?;
+                Some((c.name.text.as_str(), (metric, *spec)))
+            }
             _ => None,
         })
-        .filter_map(|(_, agg)| state.spec_at.get(&(agg.span.start, agg.span.end)).copied())
-        .collect();
-    out.sort();
-    out.dedup();
-    out
+        .collect()
 }
 
 impl State<'_> {
+    /// Whether the records of aggregation `spec` are kept, for a per-record commission.
+    pub(super) fn keeps_records(&self, spec: usize) -> bool {
+        self.record_bases.values().any(|&(_, s)| s == spec)
+    }
+
     /// The commission `c` of a salesperson for the period of `slot`, record by record; `rules`
     /// are the period's (for the gates).
     pub(super) fn per_record(
@@ -47,10 +55,9 @@ impl State<'_> {
         if !rules.gates_hold(c)? {
             return Ok(Decimal::ZERO);
         }
-        let (name, agg) = per_record::base(self.run.policy, c).map_err(fail)?;
-        let spec = self
-            .spec_at
-            .get(&(agg.span.start, agg.span.end))
+        let &(name, spec) = self
+            .record_bases
+            .get(c.name.text.as_str())
             .ok_or_else(|| fail("internal error: the records of this base were not kept"))?;
         let s = self.slots[slot];
         let bands = bands(c);
@@ -59,7 +66,7 @@ impl State<'_> {
         // The measure at the cumulative amount before a record is the one after the record
         // before it, when both are in the same month.
         let mut last: Option<(usize, Decimal, Option<Decimal>)> = None;
-        for &(day, _, amount) in self.records.get(&(*spec, rep)).into_iter().flatten() {
+        for &(day, _, amount) in self.records.get(&(spec, rep)).into_iter().flatten() {
             if day > s.end {
                 break;
             }

@@ -151,7 +151,7 @@ pub(super) fn read_source(
                     None => Some(Value::Bool(true)),
                 };
                 if let Some(Value::Num(amount)) = value
-                    && state.record_specs.contains(&spec_index)
+                    && state.keeps_records(spec_index)
                 {
                     let day = date.unwrap_or(start);
                     state

@@ -81,7 +81,7 @@ pub struct RosterInput<'a> {
 
 pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &ManifestInfo) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let dp = info.rounding_unit.normalize().scale() as usize;
+    let dp = crate::money::decimals(info.rounding_unit);
     let money = |d: Decimal| format!("{d:.dp$}");
     let value = |v: &Option<Value>| match v {
         Some(Value::Num(d)) => d.round_dp(6).normalize().to_string(),

@@ -45,6 +45,14 @@ pub struct Num {
     pub span: Span,
 }
 
+impl Num {
+    /// Whether it was written as a percentage (`4%`, `4％`): in a tier, a rate rather than a
+    /// fixed amount.
+    pub fn is_percent(&self) -> bool {
+        self.text.ends_with('%') || self.text.ends_with('％')
+    }
+}
+
 impl PartialEq for Num {
     fn eq(&self, other: &Num) -> bool {
         self.value == other.value
