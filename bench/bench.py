@@ -40,6 +40,10 @@ PLAIN_POLICY = BENCH / "plain.policy"
 PLAIN_CONFIG = BENCH / "run.yaml"
 SEED_POLICY = ROOT / "policies" / "sales-strategy.en.policy"
 SEED_CONFIG_TEMPLATE = ROOT / "examples" / "run.yaml"
+# The money impact of a rate change: the seed policy (2027.1, the same policy in meaning) against
+# its successor, both run on the seed-format files in one reading.
+IMPACT_OLD = ROOT / "policies" / "history" / "2027.1.policy"
+IMPACT_NEW = ROOT / "policies" / "history" / "2027.2.policy"
 
 YEAR = 2027
 SEED = 2027  # the generator's seed: fixed, so every machine benchmarks the same bytes
@@ -491,6 +495,10 @@ def main():
         return [rulebook, "run", SEED_POLICY, "--config", seed_dir / "run.yaml", "--period", period,
                 "--out", out_dir / f"seed-{period}"]
 
+    def impact_cmd(period):
+        return [rulebook, "diff", IMPACT_OLD, IMPACT_NEW, "--config", seed_dir / "run.yaml", "--period", period,
+                "--format", "json"]
+
     duck_out = out_dir / "duckdb.csv"
     duck_cmd = [duck_py, "-c", DUCK_CHILD, plain_sql(sales, roster, duck_out)] if duck_py else None
 
@@ -500,8 +508,11 @@ def main():
     seed = None if args.no_seed else Series(f"rulebook, seed policy (`--period {YEAR}`)", rows)
     if duck:
         duck.short = "DuckDB"
+    impact = None if args.no_seed else Series(
+        f"rulebook diff 2027.1 → 2027.2 with money impact (`--period {YEAR}`)", rows)
     if seed:
         seed.short = "seed"
+        impact.short = "impact"
     seed_period = str(YEAR)
     duck_info = []
 
@@ -565,6 +576,19 @@ def main():
         else:
             record(seed, r, mode)
 
+    def do_impact(mode):
+        # After do_seed, whose period it takes (the year, or its first quarter when the year fails).
+        if impact is None or impact.failure or (seed and seed.failure):
+            return
+        out = out_dir / "impact.json"
+        r = run(impact_cmd(seed_period), "impact", out, mode)
+        # diff(1)'s statuses: 1 is "the versions differ", the expected answer.
+        if r.rc != 1:
+            impact.failure = f"exit {r.rc}: {first_line(r.stderr)}"
+        else:
+            out.write_text(r.stdout)
+            record(impact, r, mode)
+
     load_before = os.getloadavg()[0]
     t_start = time.perf_counter()
     for w in range(max(1, args.warmup)):
@@ -572,13 +596,15 @@ def main():
         do_plain(mode)
         do_duck(mode)
         do_seed(mode)
+        do_impact(mode)
     for i in range(pairs):
         order = (do_plain, do_duck) if i % 2 == 0 else (do_duck, do_plain)
         for step in order:
             step("timed")
         do_seed("timed")
+        do_impact("timed")
         print(f"pair {i + 1}/{pairs}: "
-              + ", ".join(f"{s.short} {fmt_s(s.walls[-1])}" for s in (plain, duck, seed) if s and s.walls and len(s.walls) == i + 1),
+              + ", ".join(f"{s.short} {fmt_s(s.walls[-1])}" for s in (plain, duck, seed, impact) if s and s.walls and len(s.walls) == i + 1),
               flush=True)
 
     check = Series(f"rulebook check {SEED_POLICY.relative_to(ROOT)}", None)
@@ -691,7 +717,7 @@ def main():
     out.append("")
     out.append("| run | wall (min–max) | CPU user+sys | peak RSS | sales rows/s | DuckDB wall ÷ this | runs |")
     out.append("|---|---|---|---|---|---|---|")
-    for s in (plain, seed, duck):
+    for s in (plain, seed, impact, duck):
         line = row(s)
         if line:
             out.append(line)
@@ -706,7 +732,7 @@ def main():
         st = statistics.median(d["startup_s"] for d in duck_info)
         out.append(f"- DuckDB's wall time is the whole child process: Python start-up and `import duckdb` "
                    f"({fmt_s(st)}) plus the query itself ({fmt_s(q)}, median, timed inside the child).")
-    for s in (plain, seed, duck):
+    for s in (plain, seed, impact, duck):
         if s:
             for e in s.extra:
                 out.append(f"- {e}")
@@ -732,6 +758,9 @@ def main():
             targets.append(("seed policy within 2× of the plain plan", f"{seed.wall / plain.wall:.2f}×", seed.wall <= 2 * plain.wall))
     if seed and seed.walls and seed.peak_mib is not None:
         targets.append(("seed policy peak memory < 100 MiB", fmt_mib(seed.peak_mib), seed.peak_mib < 100))
+    if seed and seed.walls and impact and impact.walls:
+        targets.append(("money impact of two versions ≤ 1.3× one run of the seed policy",
+                        f"{impact.wall / seed.wall:.2f}×", impact.wall <= 1.3 * seed.wall))
     if check.walls:
         targets.append(("`check` of the seed policy < 10 ms", fmt_s(check.wall), check.wall < 0.010))
     if targets:
@@ -753,7 +782,8 @@ def main():
     print(report)
     (BENCH / f"results-{args.size}.md").write_text(report)
     print(f"(written to {(BENCH / f'results-{args.size}.md').relative_to(ROOT)}; benchmark {bench_seconds:.0f} s)")
-    failed = failed or bool(plain.failure) or bool(seed and seed.failure) or bool(check.failure)
+    failed = (failed or bool(plain.failure) or bool(seed and seed.failure) or bool(impact and impact.failure)
+              or bool(check.failure))
     return 1 if failed else 0
 
 

@@ -131,13 +131,19 @@ fn money_impact(
         Ok(p)
     };
     let (po, pn) = (prepared(old, old_text)?, prepared(new, new_text)?);
-    let run = |file: &str, p: &Prepared| {
-        rulebook::run::run(&p.run()).map_err(|e| {
-            eprintln!("error: running `{file}`: {e}");
-            2u8
-        })
-    };
-    let (ro, rn) = (run(old, &po)?, run(new, &pn)?);
+    // One reading of the records serves both versions when they read them alike.
+    let runs = [po.run(), pn.run()];
+    let read_once = rulebook::run::reads_alike(&runs[0], &runs[1]);
+    let outputs = rulebook::run::run_together(&runs).map_err(|failed| {
+        let e = failed.error;
+        match failed.run {
+            Some(0) => eprintln!("error: running `{old}`: {e}"),
+            Some(_) => eprintln!("error: running `{new}`: {e}"),
+            None => eprintln!("error: reading the records: {e}"),
+        }
+        2u8
+    })?;
+    let [ro, rn] = <[_; 2]>::try_from(outputs).map_err(|_| 2u8)?;
     let side = |p: &Prepared, out| Side {
         output: out,
         cal: p.cal,
@@ -148,6 +154,7 @@ fn money_impact(
         period: pn.cal.label(pn.period),
         config: records.config.clone(),
         sources: records.sources.clone(),
+        read_once,
     };
     Ok(impact::compare(&side(&po, &ro), &side(&pn, &rn), changes, setting))
 }

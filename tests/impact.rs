@@ -66,6 +66,24 @@ fn diff_json(old: &str, new: &str, period: &str) -> (Value, i32) {
     (serde_json::from_str(&text).expect("JSON"), code)
 }
 
+/// The JSON diff of a shipped version against a policy file elsewhere: the report and status.
+fn diff_json_file(old: &str, new: &Path, period: &str) -> (Value, Option<i32>) {
+    let out = rulebook(&[
+        "diff",
+        &version(old),
+        new.to_str().expect("path"),
+        "--config",
+        CONFIG,
+        "--period",
+        period,
+        "--format",
+        "json",
+    ]);
+    let json = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|_| panic!("JSON: {}", String::from_utf8_lossy(&out.stderr)));
+    (json, out.status.code())
+}
+
 fn csv_rows(bytes: &[u8]) -> Vec<BTreeMap<String, String>> {
     let mut reader = csv::Reader::from_reader(bytes);
     let head: Vec<String> = reader.headers().expect("header").iter().map(String::from).collect();
@@ -457,6 +475,37 @@ fn rounding_2027_5_to_2027_6_moves_exact_halves_with_an_even_cent_down() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+// ---------- one reading of the records ----------
+
+/// Versions that declare their sources alike share one reading of the records; a version
+/// whose sources differ (here an extra optional field no file has) is read on its own, and the
+/// impact is the same: the rate change's +22,512.88 of Q1 either way.
+#[test]
+fn the_records_are_read_once_when_the_versions_read_them_alike() {
+    let (json, _) = diff_json("2027.1", "2027.2", "2027-Q1");
+    assert_eq!(json["impact"]["read_once"], true);
+    let (text, _) = diff("2027.1", "2027.2", "2027-Q1", "text");
+    assert!(text.contains("records read once for both versions;"), "{text}");
+
+    let dir = std::env::temp_dir().join(format!("rulebook-impact-read-once-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let text = std::fs::read_to_string(Path::new(ROOT).join(version("2027.2"))).expect("policy");
+    let edited = text.replace(
+        "  eval_score     number  optional\n",
+        "  eval_score     number  optional\n  note           text    optional\n",
+    );
+    assert_ne!(edited, text);
+    let path = dir.join("2027.2-note.policy");
+    std::fs::write(&path, edited).expect("write");
+    let (apart, code) = diff_json_file("2027.1", &path, "2027-Q1");
+    assert_eq!(code, Some(1));
+    assert_eq!(apart["impact"]["read_once"], false);
+    assert_eq!(apart["impact"]["total"]["difference"], "22512.88");
+    assert_eq!(apart["impact"]["lines"], json["impact"]["lines"]);
+    assert_eq!(apart["impact"]["components"], json["impact"]["components"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 // ---------- no change, no impact ----------
 
 #[test]
@@ -512,19 +561,8 @@ fn changes_that_cannot_move_money_have_no_impact() {
     );
     let path = dir.join("2027.2a.policy");
     std::fs::write(&path, edited).expect("write");
-    let out = rulebook(&[
-        "diff",
-        &version("2027.2"),
-        path.to_str().expect("path"),
-        "--config",
-        CONFIG,
-        "--period",
-        "2027-Q1",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    let json: Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let (json, code) = diff_json_file("2027.2", &path, "2027-Q1");
+    assert_eq!(code, Some(1));
     assert_eq!(json["count"], 2, "{json}");
     assert_eq!(json["impact"]["lines_changed"], 0);
     assert_eq!(json["impact"]["total"]["difference"], "0.00");
@@ -605,6 +643,7 @@ fn the_json_has_stable_fields() {
             "period",
             "config",
             "sources",
+            "read_once",
             "decimals",
             "rejected_rows",
             "lines_changed",

@@ -42,6 +42,9 @@ pub struct Setting {
     pub config: String,
     /// Every `--source NAME=PATH`, as given.
     pub sources: Vec<String>,
+    /// The records were read once for both versions (they declare their sources alike), not
+    /// once for each.
+    pub read_once: bool,
 }
 
 /// An amount under each version.
@@ -677,10 +680,15 @@ fn changed_count(impact: &Impact) -> String {
 
 fn rejected(impact: &Impact) -> String {
     let (o, n) = impact.rejected;
-    if o == n {
-        format!("rows rejected while reading: {o} under each version")
+    let reading = if impact.setting.read_once {
+        "records read once for both versions"
     } else {
-        format!("rows rejected while reading: {o} under the old version, {n} under the new one")
+        "records read once for each version, which declare their sources differently"
+    };
+    if o == n {
+        format!("{reading}; rows rejected while reading: {o} under each version")
+    } else {
+        format!("{reading}; rows rejected while reading: {o} under the old version, {n} under the new one")
     }
 }
 
@@ -853,6 +861,7 @@ struct ImpactJson<'a> {
     period: &'a str,
     config: &'a str,
     sources: &'a [String],
+    read_once: bool,
     decimals: u32,
     rejected_rows: Rejected,
     lines_changed: usize,
@@ -871,6 +880,7 @@ fn impact_json(impact: &Impact) -> ImpactJson<'_> {
         period: &impact.setting.period,
         config: &impact.setting.config,
         sources: &impact.setting.sources,
+        read_once: impact.setting.read_once,
         decimals: dp,
         rejected_rows: Rejected {
             old: impact.rejected.0,

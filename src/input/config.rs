@@ -112,7 +112,7 @@ impl Format {
 }
 
 /// Everything the reader needs to read one source, checked against the policy.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceBinding {
     /// The source's name in the policy.
     pub name: String,

@@ -2,7 +2,7 @@
 //! `sum of … where …` node of the policy becomes a spec; each row of its source is filtered and
 //! added into the accumulator of its salesperson and of each period it falls in.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
@@ -14,6 +14,7 @@ use crate::money;
 use crate::syntax::ast::*;
 
 /// One aggregation written in the policy.
+#[derive(Clone)]
 pub struct Spec<'p> {
     /// Where it is written; identifies it.
     pub span: Span,
@@ -33,6 +34,25 @@ pub fn specs(policy: &Policy) -> Vec<Spec<'_>> {
         }
     }
     out
+}
+
+/// Adds `specs` to `all`, sharing each with an aggregation already there that computes the same
+/// (the same sum written twice, or in two versions of a policy): it is then read once. Returns
+/// where each of `specs`, by where it is written, is in `all`.
+pub fn share<'p>(all: &mut Vec<Spec<'p>>, specs: Vec<Spec<'p>>) -> BTreeMap<(usize, usize), usize> {
+    let mut at = BTreeMap::new();
+    for spec in specs {
+        // Expressions compare by meaning: spans do not count.
+        let same = all.iter().position(|s| {
+            s.source == spec.source && s.func == spec.func && s.arg == spec.arg && s.filter == spec.filter
+        });
+        let index = same.unwrap_or_else(|| {
+            all.push(spec.clone());
+            all.len() - 1
+        });
+        at.insert((spec.span.start, spec.span.end), index);
+    }
+    at
 }
 
 fn item_exprs(kind: &ItemKind) -> Vec<&Expr> {

@@ -98,10 +98,12 @@ pub fn explain(run: &Run, text: &str, file: &str, rep: &str) -> Result<String, R
                     at(m.name.span)
                 );
                 let _ = writeln!(out, "  = {value}");
-                for (i, spec) in state.specs.iter().enumerate() {
-                    if spec.span.start < m.expr.span.start || spec.span.end > m.expr.span.end {
+                // By where each aggregation is written: one written twice is read once.
+                for (&(start, end), &i) in &state.spec_at {
+                    if start < m.expr.span.start || end > m.expr.span.end {
                         continue;
                     }
+                    let spec = &state.specs[i];
                     let file = run
                         .bindings
                         .iter()

@@ -17,8 +17,8 @@ pub mod write;
 pub use explain::explain;
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
@@ -210,7 +210,9 @@ struct State<'a> {
     record_bases: records::RecordBases<'a>,
     records: records::Records,
     /// The groups of each roster field a roll-up is taken `by`.
-    groups: RefCell<BTreeMap<String, Rc<Groups>>>,
+    groups: RefCell<BTreeMap<String, Arc<Groups>>>,
+    /// The aggregations whose records are kept: the per-record bases of every policy read.
+    kept: BTreeSet<usize>,
 }
 
 /// Salespeople by their value of one roster field (none when they have no such field).
@@ -345,16 +347,16 @@ impl World for Place<'_, '_> {
 
 impl State<'_> {
     /// The salespeople of each group of roster field `by`, in roster order.
-    fn members(&self, by: &str) -> Rc<Groups> {
+    fn members(&self, by: &str) -> Arc<Groups> {
         if let Some(groups) = self.groups.borrow().get(by) {
-            return Rc::clone(groups);
+            return Arc::clone(groups);
         }
         let mut groups = Groups::new();
         for (i, r) in self.run.roster.iter().enumerate() {
             groups.entry(r.attrs.get(by).cloned()).or_default().push(i);
         }
-        let groups = Rc::new(groups);
-        self.groups.borrow_mut().insert(by.to_string(), Rc::clone(&groups));
+        let groups = Arc::new(groups);
+        self.groups.borrow_mut().insert(by.to_string(), Arc::clone(&groups));
         groups
     }
 
@@ -410,29 +412,29 @@ pub fn slots(model: &Model, cal: &FiscalCalendar, period: Period, year_to_date: 
 /// Streams every source into the accumulators: the fast evaluator where it can read the
 /// source, the reference evaluator otherwise or when asked for.
 fn read_all<'a>(run: &'a Run<'a>) -> Result<(State<'a>, RunOutput), RunError> {
+    let mut specs = Vec::new();
+    let spec_at = aggregate::share(&mut specs, aggregate::specs(run.policy));
+    let mut state = new_state(run, specs, spec_at);
+    state.kept = state.record_bases.values().map(|&(_, spec)| spec).collect();
+    let out = read_sources(&mut state)?;
+    Ok((state, out))
+}
+
+/// The state of `run` before reading: `specs` are the aggregations to read (its policy's, and
+/// those of policies read at the same time), `spec_at` where its policy's are among them.
+fn new_state<'a>(run: &'a Run<'a>, specs: Vec<Spec<'a>>, spec_at: BTreeMap<(usize, usize), usize>) -> State<'a> {
     let cal = FiscalCalendar::new(run.model.calendar.fiscal_start.0);
     let year = Period {
         fiscal_year: run.period.fiscal_year,
         kind: PeriodKind::Year,
         index: 1,
     };
-    let specs = aggregate::specs(run.policy);
-    let mut state = State {
+    State {
         run,
         cal,
-        slots: slots(
-            run.model,
-            &cal,
-            run.period,
-            run.policy.items.iter().any(
-                |i| matches!(&i.kind, ItemKind::Commission(c) if c.year_to_date.is_some() || c.per_record.is_some()),
-            ),
-        ),
-        spec_at: specs
-            .iter()
-            .enumerate()
-            .map(|(i, s)| ((s.span.start, s.span.end), i))
-            .collect(),
+        slots: run_slots(run, &cal),
+        record_bases: records::record_bases(run.policy, &spec_at),
+        spec_at,
         specs,
         window: (cal.start(year), cal.end(run.period)),
         reference: BTreeMap::new(),
@@ -444,10 +446,25 @@ fn read_all<'a>(run: &'a Run<'a>) -> Result<(State<'a>, RunOutput), RunError> {
         targets: monthly_targets(run, &cal),
         across: RefCell::new(BTreeMap::new()),
         groups: RefCell::new(BTreeMap::new()),
-        record_bases: BTreeMap::new(),
         records: BTreeMap::new(),
-    };
-    state.record_bases = records::record_bases(run.policy, &state.spec_at);
+        kept: BTreeSet::new(),
+    }
+}
+
+/// The slots of a run: years to date too when a commission trues up or pays per record.
+fn run_slots(run: &Run, cal: &FiscalCalendar) -> Vec<Slot> {
+    let year_to_date = run
+        .policy
+        .items
+        .iter()
+        .any(|i| matches!(&i.kind, ItemKind::Commission(c) if c.year_to_date.is_some() || c.per_record.is_some()));
+    slots(run.model, cal, run.period, year_to_date)
+}
+
+/// Reads every source of `state.run` once into `state`'s accumulators, for all of
+/// `state.specs`.
+fn read_sources(state: &mut State) -> Result<RunOutput, RunError> {
+    let run = state.run;
     let mut out = RunOutput::default();
     let reps: BTreeMap<&str, usize> = run.roster.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
     let index = IdIndex::new(run.roster.iter().map(|r| r.id.as_str()));
@@ -455,14 +472,10 @@ fn read_all<'a>(run: &'a Run<'a>) -> Result<(State<'a>, RunOutput), RunError> {
         let (done, size) = (run.progress.position(), file_size(binding));
         run.progress.source(&binding.name);
         // The fast evaluator adds records up; a per-record base needs each of them.
-        let keeps_records = state
-            .record_bases
-            .values()
-            .any(|&(_, i)| state.specs[i].source == binding.name);
-        let fast =
-            run.engine == Engine::Fast && !keeps_records && fast::read_source(&mut state, binding, &index, &mut out)?;
+        let keeps_records = state.kept.iter().any(|&i| state.specs[i].source == binding.name);
+        let fast = run.engine == Engine::Fast && !keeps_records && fast::read_source(state, binding, &index, &mut out)?;
         if !fast {
-            reference::read_source(&mut state, binding, &reps, &mut out)?;
+            reference::read_source(state, binding, &reps, &mut out)?;
         }
         // However the source was read (the fast reader may read part of it twice), it is done.
         run.progress.set(done + size);
@@ -471,7 +484,121 @@ fn read_all<'a>(run: &'a Run<'a>) -> Result<(State<'a>, RunOutput), RunError> {
     for records in state.records.values_mut() {
         records.sort_by_key(|(day, line, _)| (*day, *line));
     }
-    Ok((state, out))
+    Ok(out)
+}
+
+/// What failed in [`run_together`], and in which run.
+#[derive(Debug)]
+pub struct RunsError {
+    /// The run's index; `None` when reading the records, shared by all, failed.
+    pub run: Option<usize>,
+    pub error: Box<RunError>,
+}
+
+impl RunsError {
+    fn of(run: Option<usize>, error: RunError) -> RunsError {
+        RunsError {
+            run,
+            error: Box::new(error),
+        }
+    }
+}
+
+/// Whether two runs read the records alike, so that one reading serves both: the same
+/// sources declared and bound to the same files, the same roster, period and slots.
+pub fn reads_alike(a: &Run, b: &Run) -> bool {
+    fn sources<'p>(run: &Run<'p>) -> Vec<&'p Source> {
+        run.policy
+            .items
+            .iter()
+            .filter_map(|i| match &i.kind {
+                ItemKind::Source(s) => Some(s),
+                _ => None,
+            })
+            .collect()
+    }
+    let (ca, cb) = (
+        FiscalCalendar::new(a.model.calendar.fiscal_start.0),
+        FiscalCalendar::new(b.model.calendar.fiscal_start.0),
+    );
+    a.period == b.period
+        && ca == cb
+        && a.engine == b.engine
+        && a.model.roster == b.model.roster
+        && a.roster == b.roster
+        && a.bindings == b.bindings
+        && sources(a) == sources(b)
+        && run_slots(a, &ca) == run_slots(b, &cb)
+}
+
+/// Runs several policies over the same records (the versions of a money impact). When they
+/// read the records alike, each source is read once for all of them: their aggregations are
+/// read together, then each policy's rules run on its own. Otherwise each is run on its own.
+/// Either way the outputs are those of [`run`] for each.
+pub fn run_together(runs: &[Run]) -> Result<Vec<RunOutput>, RunsError> {
+    let Some(first) = runs.first() else {
+        return Ok(Vec::new());
+    };
+    if !runs.iter().all(|r| reads_alike(first, r)) {
+        return runs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| run(r).map_err(|e| RunsError::of(Some(i), e)))
+            .collect();
+    }
+    // An aggregation both versions compute (most of them) is read once.
+    let mut specs = Vec::new();
+    let spec_ats: Vec<_> = runs
+        .iter()
+        .map(|r| aggregate::share(&mut specs, aggregate::specs(r.policy)))
+        .collect();
+    let states: Vec<State> = runs
+        .iter()
+        .zip(spec_ats)
+        .map(|(r, spec_at)| new_state(r, specs.clone(), spec_at))
+        .collect();
+    let kept: BTreeSet<usize> = states
+        .iter()
+        .flat_map(|s| s.record_bases.values().map(|&(_, spec)| spec))
+        .collect();
+    let mut states = states.into_iter();
+    let Some(mut reader) = states.next() else {
+        return Ok(Vec::new());
+    };
+    reader.kept = kept;
+    let read = read_sources(&mut reader).map_err(|e| RunsError::of(None, e))?;
+    first.progress.source("rules");
+    let mut states: Vec<State> = states.collect();
+    for state in &mut states {
+        state.kept = reader.kept.clone();
+        state.reference = reader.reference.clone();
+        state.tables = reader.tables.clone();
+        state.in_table = reader.in_table.clone();
+        state.last_day = reader.last_day;
+        state.evidence = reader.evidence.clone();
+        state.records = reader.records.clone();
+    }
+    states.insert(0, reader);
+    // Each policy's rules on a core of its own.
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = states
+            .into_iter()
+            .enumerate()
+            .map(|(i, state)| {
+                let mut out = read.clone();
+                scope.spawn(move || {
+                    evaluate(&state, &mut out)
+                        .map(|()| out)
+                        .map_err(|e| RunsError::of(Some(i), e))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A panic is a defect, as it would be on one thread: passed on as it is.
+            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    })
 }
 
 /// The size of a source's file, for the progress bar (0 when it cannot be known).

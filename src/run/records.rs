@@ -36,7 +36,7 @@ pub(super) fn record_bases<'a>(policy: &'a Policy, spec_at: &BTreeMap<(usize, us
 impl State<'_> {
     /// Whether the records of aggregation `spec` are kept, for a per-record commission.
     pub(super) fn keeps_records(&self, spec: usize) -> bool {
-        self.record_bases.values().any(|&(_, s)| s == spec)
+        self.kept.contains(&spec)
     }
 
     /// The commission `c` of a salesperson for the period of `slot`, record by record; `rules`
