@@ -508,6 +508,7 @@ pub(crate) fn run_to(input: &RunInput, out_dir: &str, report: bool) -> u8 {
         paid_args: &input.paid,
         paid: &paid,
         format: input.format,
+        prorated: Vec::new(),
     };
     match rulebook::run::write::write_outputs(std::path::Path::new(out_dir), &output, &p.cal, &info) {
         Ok(()) if !report => 0,

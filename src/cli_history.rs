@@ -6,14 +6,23 @@
 //! as any run is, so yearly caps and years to date see the earlier months), and the lines of the
 //! periods it governs are kept. The balances a version carries into its first period are thus
 //! those its own rules give the earlier months.
+//!
+//! A version taking effect inside an assessment period is refused unless its header says how
+//! to treat that period (`mid-period change …`): `from next period` leaves the period to the
+//! version before; `prorated by days` pays each of its payout lines as both versions' amounts
+//! weighted by the days each is in force, the period's scores and measures being the new one's.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
+
+use rust_decimal::Decimal;
 
 use rulebook::eval::calendar::{FiscalCalendar, Period};
 use rulebook::input::hash::sha256_hex;
+use rulebook::money::{self, Overflow};
+use rulebook::run::PayoutLine;
 use rulebook::run::write::{ManifestInfo, RosterInput, VersionInForce, write_outputs};
-use rulebook::syntax::ast::PeriodKind;
+use rulebook::syntax::ast::{MidPeriod, PeriodKind, RoundingMode};
 
 use crate::cli::{RunInput, load_checked, prepare};
 
@@ -24,6 +33,25 @@ struct Version {
     effective: jiff::civil::Date,
     fiscal_start: u8,
     assess: PeriodKind,
+    mid_period: Option<MidPeriod>,
+    rounding: (RoundingMode, Decimal),
+}
+
+/// An assessment period prorated between the version in force at its start (`old`) and the
+/// one taking effect inside it (`new`), with the days each is in force.
+struct Blend {
+    period: Period,
+    old: usize,
+    new: usize,
+    days_old: i32,
+    days_new: i32,
+}
+
+/// A prorated period's payout lines under each version, kept aside until both have run.
+#[derive(Default)]
+struct Sides {
+    old: Vec<PayoutLine>,
+    new: Vec<PayoutLine>,
 }
 
 /// Reads the versions in `dir`, oldest first; prints what is wrong and gives the exit status.
@@ -58,6 +86,8 @@ fn read_versions(dir: &str) -> Result<Vec<Version>, u8> {
             effective,
             fiscal_start: checked.model.calendar.fiscal_start.0,
             assess: checked.model.calendar.assess,
+            mid_period: header.mid_period,
+            rounding: (header.rounding, header.rounding_unit),
         });
     }
     versions.sort_by_key(|v| v.effective);
@@ -81,21 +111,115 @@ fn read_versions(dir: &str) -> Result<Vec<Version>, u8> {
     Ok(versions)
 }
 
-/// The assessment period that contains `day`.
-fn containing(cal: &FiscalCalendar, kind: PeriodKind, day: jiff::civil::Date) -> Option<Period> {
-    let year = day.year();
-    (year - 1..=year + 1)
-        .flat_map(|y| {
-            cal.within(
-                Period {
-                    fiscal_year: y,
-                    kind: PeriodKind::Year,
-                    index: 1,
-                },
-                kind,
-            )
+/// Where a version takes effect inside an assessment period, what its header says to do: an
+/// error without `mid-period change`, or the periods to prorate. Two versions taking effect in
+/// one period are an error: a period is assessed under at most two.
+fn blends(versions: &[Version], cal: &FiscalCalendar, assess: PeriodKind) -> Result<Vec<Blend>, String> {
+    let mut out = Vec::new();
+    for (new, v) in versions.iter().enumerate().skip(1) {
+        let p = cal.period_of(v.effective, assess);
+        let (start, end) = (cal.start(p), cal.end(p));
+        if start == v.effective {
+            continue;
+        }
+        let next = end.tomorrow().map(|d| d.to_string()).unwrap_or_default();
+        let old = new - 1;
+        if versions[old].effective > start {
+            return Err(format!(
+                "`{}` and `{}` both take effect inside the assessment period {} ({start} to {end}); a period is assessed under at most two versions\n  help: make one of them take effect on {start} or on {next}",
+                versions[old].file,
+                v.file,
+                cal.label(p)
+            ));
+        }
+        match v.mid_period {
+            None => {
+                return Err(format!(
+                    "`{}` takes effect on {}, inside the assessment period {} ({start} to {end})\n  help: make it take effect on {start} or on {next}, or say in its header how that period is treated: `mid-period change from next period` or `mid-period change prorated by days`",
+                    v.file,
+                    v.effective,
+                    cal.label(p)
+                ));
+            }
+            Some(MidPeriod::FromNextPeriod) => {}
+            Some(MidPeriod::ProratedByDays) => {
+                // The days from the effective date to the period's end.
+                let days_new = cal.days_employed(p, Some(v.effective), None);
+                out.push(Blend {
+                    period: p,
+                    old,
+                    new,
+                    days_old: cal.days(p) - days_new,
+                    days_new,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The payout lines of a prorated period: each line, matched by salesperson, component and
+/// name (0 under a version that does not pay it), pays old × days under the old version /
+/// days of the period + new × days under the new one / days, rounded once as the new version
+/// rounds. Lines come in the new version's order; a line only the old one pays comes before
+/// the line that followed it there.
+fn prorate(sides: &Sides, b: &Blend, versions: &[Version]) -> Result<Vec<PayoutLine>, Overflow> {
+    let (old, new) = (&sides.old, &sides.new);
+    let key = |l: &PayoutLine| (l.rep.clone(), l.component, l.name.clone());
+    let mut unmatched: BTreeMap<_, VecDeque<usize>> = BTreeMap::new();
+    for (j, o) in old.iter().enumerate() {
+        unmatched.entry(key(o)).or_default().push_back(j);
+    }
+    let partners: Vec<Option<usize>> = new
+        .iter()
+        .map(|n| unmatched.get_mut(&key(n)).and_then(VecDeque::pop_front))
+        .collect();
+    let mut matched = vec![false; old.len()];
+    for &j in partners.iter().flatten() {
+        matched[j] = true;
+    }
+    let rate = format!(
+        "prorated: {} days under {}, {} under {}",
+        b.days_old, versions[b.old].version, b.days_new, versions[b.new].version
+    );
+    let (mode, unit) = versions[b.new].rounding;
+    // `n` is the new version's line, or the old one's paying 0 when only the old one pays it.
+    let blend = |paid_old: Decimal, n: &PayoutLine| -> Result<PayoutLine, Overflow> {
+        let weighted = money::add(
+            money::mul(paid_old, b.days_old.into())?,
+            money::mul(n.amount, b.days_new.into())?,
+        )?;
+        let exact = money::div(weighted, (b.days_old + b.days_new).into())?.unwrap_or_default();
+        Ok(PayoutLine {
+            rate: rate.clone(),
+            amount: money::round(exact, mode, unit)?,
+            ..n.clone()
         })
-        .find(|p| cal.start(*p) <= day && day <= cal.end(*p))
+    };
+    let old_only = |o: &PayoutLine| {
+        let unpaid = PayoutLine {
+            amount: Decimal::ZERO,
+            ..o.clone()
+        };
+        blend(o.amount, &unpaid)
+    };
+    let mut out = Vec::with_capacity(new.len());
+    let mut next_old = 0;
+    for (n, &partner) in new.iter().zip(&partners) {
+        if let Some(j) = partner {
+            while next_old < j {
+                if !matched[next_old] {
+                    out.push(old_only(&old[next_old])?);
+                }
+                next_old += 1;
+            }
+        }
+        out.push(blend(partner.map_or(Decimal::ZERO, |j| old[j].amount), n)?);
+    }
+    for (o, _) in old.iter().zip(&matched).skip(next_old).filter(|(_, m)| !**m) {
+        out.push(old_only(o)?);
+    }
+    Ok(out)
 }
 
 pub(crate) fn run_history(input: &RunInput, out_dir: &str, report: bool) -> u8 {
@@ -112,25 +236,13 @@ pub(crate) fn run_history(input: &RunInput, out_dir: &str, report: bool) -> u8 {
             return 2;
         }
     };
-    // A version takes effect at the start of an assessment period, or the period would be
-    // assessed under two rule sets.
-    for v in &versions[1..] {
-        if let Some(p) = containing(&cal, assess, v.effective)
-            && cal.start(p) != v.effective
-        {
-            eprintln!(
-                "error: `{}` takes effect on {}, inside the assessment period {} ({} to {})\n  help: make it take effect on {} or on {}",
-                v.file,
-                v.effective,
-                cal.label(p),
-                cal.start(p),
-                cal.end(p),
-                cal.start(p),
-                cal.end(p).tomorrow().map(|d| d.to_string()).unwrap_or_default()
-            );
+    let blends = match blends(&versions, &cal, assess) {
+        Ok(b) => b,
+        Err(msg) => {
+            eprintln!("error: {msg}");
             return 1;
         }
-    }
+    };
     let year = Period {
         fiscal_year: period.fiscal_year,
         kind: PeriodKind::Year,
@@ -147,16 +259,28 @@ pub(crate) fn run_history(input: &RunInput, out_dir: &str, report: bool) -> u8 {
         );
         return 1;
     }
-    // The versions that govern a period of the window, and which periods each governs.
-    let governs = |p: Period| in_force(cal.start(p));
-    let mut needed: Vec<usize> = [PeriodKind::Month, PeriodKind::Quarter, PeriodKind::Year]
+    // The versions that govern a period of the window, and which periods each governs: the
+    // one in force at its start, but the new one for a prorated period (its scores and
+    // measures; its payouts are both versions'). Months are left out when the assessment
+    // period is a quarter: no line is written for them.
+    let blend_of = |p: Period| blends.iter().position(|b| b.period == p);
+    let governs = |p: Period| match blend_of(p) {
+        Some(b) => Some(blends[b].new),
+        None => in_force(cal.start(p)),
+    };
+    let periods: Vec<Period> = [PeriodKind::Month, PeriodKind::Quarter, PeriodKind::Year]
         .into_iter()
+        .filter(|k| *k >= assess)
         .flat_map(|k| cal.within(year, k))
         .filter(|p| cal.end(*p) <= cal.end(period))
-        .filter_map(governs)
         .collect();
+    let mut needed: Vec<usize> = periods.iter().filter_map(|p| governs(*p)).collect();
+    needed.extend(periods.iter().filter_map(|p| blend_of(*p)).map(|b| blends[b].old));
     needed.sort();
     needed.dedup();
+    // Each prorated period's payout lines, of the run's own periods and of earlier ones.
+    let mut aside: Vec<Sides> = blends.iter().map(|_| Sides::default()).collect();
+    let mut aside_earlier: Vec<Sides> = blends.iter().map(|_| Sides::default()).collect();
 
     let mut merged = rulebook::run::RunOutput::default();
     let mut last = None;
@@ -183,14 +307,22 @@ pub(crate) fn run_history(input: &RunInput, out_dir: &str, report: bool) -> u8 {
         let mine = |q: Period| governs(q) == Some(i);
         merged.scores.extend(output.scores.drain(..).filter(|l| mine(l.period)));
         merged
-            .payouts
-            .extend(output.payouts.drain(..).filter(|l| mine(l.period)));
-        merged
             .measures
             .extend(output.measures.drain(..).filter(|l| mine(l.period)));
-        merged
-            .earlier
-            .extend(output.earlier.drain(..).filter(|l| mine(l.period)));
+        for (lines, kept, aside) in [
+            (&mut output.payouts, &mut merged.payouts, &mut aside),
+            (&mut output.earlier, &mut merged.earlier, &mut aside_earlier),
+        ] {
+            for line in lines.drain(..) {
+                match blend_of(line.period) {
+                    Some(b) if blends[b].old == i => aside[b].old.push(line),
+                    Some(b) if blends[b].new == i => aside[b].new.push(line),
+                    Some(_) => {}
+                    None if mine(line.period) => kept.push(line),
+                    None => {}
+                }
+            }
+        }
         if merged.metric_names.is_empty() {
             merged.metric_names = output.metric_names.clone();
         } else if merged.metric_names != output.metric_names {
@@ -206,6 +338,25 @@ pub(crate) fn run_history(input: &RunInput, out_dir: &str, report: bool) -> u8 {
         eprintln!("error: no version applies to {}", cal.label(period));
         return 1;
     };
+    for (b, (payouts, earlier)) in blends.iter().zip(aside.iter().zip(&aside_earlier)) {
+        let prorated = prorate(payouts, b, &versions).and_then(|p| Ok((p, prorate(earlier, b, &versions)?)));
+        match prorated {
+            Ok((p, e)) => {
+                merged.payouts.extend(p);
+                merged.earlier.extend(e);
+            }
+            Err(e) => {
+                eprintln!(
+                    "error: prorating {} between `{}` and `{}`: {e}",
+                    cal.label(b.period),
+                    versions[b.old].file,
+                    versions[b.new].file
+                );
+                eprintln!("nothing was written");
+                return 1;
+            }
+        }
+    }
     // Lines in the order a single run writes them: by kind of period, then date, then as run.
     let order = |q: &Period| (q.kind, cal.start(*q));
     merged.scores.sort_by_key(|l| order(&l.period));
@@ -252,6 +403,16 @@ pub(crate) fn run_history(input: &RunInput, out_dir: &str, report: bool) -> u8 {
         paid_args: &input.paid,
         paid: &paid,
         format: input.format,
+        prorated: blends
+            .iter()
+            .map(|b| {
+                (
+                    b.period,
+                    versions[b.old].version.clone(),
+                    versions[b.new].version.clone(),
+                )
+            })
+            .collect(),
     };
     if let Err(e) = write_outputs(Path::new(out_dir), &merged, &cal, &info) {
         eprintln!("error: cannot write to `{out_dir}`: {e}");

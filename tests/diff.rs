@@ -333,6 +333,46 @@ fn header_changes() {
 }
 
 #[test]
+fn a_mid_period_rule_is_a_header_change() {
+    let next = amended(&[(
+        "  currency CNY\n",
+        "  currency CNY\n  mid-period change from next period\n",
+    )]);
+    let prorated = amended(&[(
+        "  currency CNY\n",
+        "  currency CNY\n  mid-period change prorated by days\n",
+    )]);
+    // Without the line, a version taking effect inside an assessment period is an error.
+    assert_eq!(
+        describe(BASE, &prorated),
+        ["policy, mid-period change: error → prorated by days"]
+    );
+    assert_eq!(
+        describe(&next, &prorated),
+        ["policy, mid-period change: from next period → prorated by days"]
+    );
+    assert_eq!(
+        describe(&next, BASE),
+        ["policy, mid-period change: from next period → error"]
+    );
+    let changes = diff(&checked(BASE), &checked(&next));
+    assert_eq!(
+        changes,
+        [Change {
+            item: "policy".into(),
+            what: "mid-period change".into(),
+            old: Some("error".into()),
+            new: Some("from next period".into()),
+            kind: ChangeKind::Changed,
+            test: false,
+        }]
+    );
+    // In Chinese it is the same rule.
+    let zh = next.replace("mid-period change from next period", "期中变更 自下期起");
+    assert_eq!(describe(&next, &zh), Vec::<String>::new());
+}
+
+#[test]
 fn defaults_written_out_are_no_change() {
     let explicit = amended(&[("target company", "prorate none\ntarget company")]);
     assert_eq!(describe(BASE, &explicit), Vec::<String>::new());
@@ -577,6 +617,29 @@ fn log_lists_the_history_in_date_order() {
     assert!(text.contains("approved by \"Sales Committee\" on 2027-06-24"), "{text}");
     assert!(text.contains("discipline, measure visit_notice added"), "{text}");
     assert!(text.contains("… and 1 more"), "{text}");
+}
+
+#[test]
+fn log_shows_a_new_mid_period_rule() {
+    let dir = scratch("log-mid-period");
+    let v1 = read(&history_dir().join("2027.1.policy"));
+    std::fs::write(dir.join("2027.1.policy"), &v1).unwrap();
+    std::fs::write(
+        dir.join("2027.2.policy"),
+        v1.replace("version \"2027.1\"", "version \"2027.2\"").replace(
+            "effective 2027-01-01",
+            "effective 2027-02-15\n  mid-period change prorated by days",
+        ),
+    )
+    .unwrap();
+    let out = run(&["log", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("2027.2  effective 2027-02-15"), "{text}");
+    assert!(
+        text.contains("1 change since 2027.1\n    policy, mid-period change: error → prorated by days"),
+        "{text}"
+    );
 }
 
 #[test]

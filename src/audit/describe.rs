@@ -323,6 +323,16 @@ pub fn prorate(p: Prorate) -> String {
     }
 }
 
+/// The rule for a version taking effect inside an assessment period; `error` when the header
+/// gives none (such a version is refused).
+pub fn mid_period(rule: Option<MidPeriod>) -> String {
+    match rule {
+        Some(MidPeriod::FromNextPeriod) => en(Kw::FromNextPeriod).into(),
+        Some(MidPeriod::ProratedByDays) => en(Kw::ProratedByDays).into(),
+        None => "error".into(),
+    }
+}
+
 pub fn approval(by: &str, on: jiff::civil::Date) -> String {
     format!("{} {} {} {on}", en(Kw::ApprovedBy), quote(by), en(Kw::OnDate))
 }

@@ -71,6 +71,9 @@ pub(super) fn header(out: &mut Out, old: &Model, new: &Model) {
     out.option("approval", o.approved.as_ref(), n.approved.as_ref(), eq, |(by, on)| {
         format!("{} on {on}", quoted(by))
     });
+    out.value("mid-period change", &o.mid_period, &n.mid_period, eq, |r| {
+        d::mid_period(*r)
+    });
 }
 
 pub(super) fn calendar(out: &mut Out, old: &Model, new: &Model) {

@@ -24,6 +24,9 @@ pub fn summary(item: &Item) -> String {
                         format!("{} {}", en(Kw::Rounding), rounding(*mode, unit.value))
                     }
                     HeaderLine::Approved { by, on } => approval(&by.value, on.value),
+                    HeaderLine::MidPeriod { rule, .. } => {
+                        format!("{} {}", en(Kw::MidPeriodChange), mid_period(Some(*rule)))
+                    }
                 });
             }
             parts

@@ -111,6 +111,9 @@ pub struct HeaderFacts {
     pub rounding: RoundingMode,
     pub rounding_unit: Decimal,
     pub approved: Option<(String, Date)>,
+    /// `mid-period change …`; `None` when the header is silent: taking effect inside an
+    /// assessment period is then an error.
+    pub mid_period: Option<MidPeriod>,
 }
 
 impl HeaderFacts {
@@ -124,6 +127,7 @@ impl HeaderFacts {
             rounding: RoundingMode::HalfUp,
             rounding_unit: Decimal::new(1, 2),
             approved: None,
+            mid_period: None,
         }
     }
 }

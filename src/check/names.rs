@@ -263,6 +263,10 @@ fn header_facts(h: &Header, diags: &mut Vec<Diagnostic>) -> HeaderFacts {
                 facts.approved = Some((by.value.clone(), on.value));
                 ("approved by", by.span)
             }
+            HeaderLine::MidPeriod { rule, span } => {
+                facts.mid_period = Some(*rule);
+                ("mid-period change", *span)
+            }
         };
         if let Some(first) = seen.get(what) {
             diags.push(

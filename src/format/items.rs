@@ -99,6 +99,13 @@ impl Fmt {
                             ),
                             by.span.to(on.span),
                         ),
+                        HeaderLine::MidPeriod { rule, span } => {
+                            let r = match rule {
+                                MidPeriod::FromNextPeriod => Kw::FromNextPeriod,
+                                MidPeriod::ProratedByDays => Kw::ProratedByDays,
+                            };
+                            (format!("{} {}", kw(Kw::MidPeriodChange), kw(r)), *span)
+                        }
                     })
                     .collect();
                 let first = subs.first().map(|s| s.1);

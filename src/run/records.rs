@@ -55,47 +55,11 @@ impl State<'_> {
         if !rules.gates_hold(c)? {
             return Ok(Decimal::ZERO);
         }
-        let &(name, spec) = self
-            .record_bases
-            .get(c.name.text.as_str())
-            .ok_or_else(|| fail("internal error: the records of this base were not kept"))?;
-        let s = self.slots[slot];
-        let bands = bands(c);
-        let overflow = |_| fail("arithmetic overflow");
-        let (mut cumulative, mut total) = (Decimal::ZERO, Decimal::ZERO);
-        // The measure at the cumulative amount before a record is the one after the record
-        // before it, when both are in the same month.
-        let mut last: Option<(usize, Decimal, Option<Decimal>)> = None;
-        for &(day, _, amount) in self.records.get(&(spec, rep)).into_iter().flatten() {
-            if day > s.end {
-                break;
-            }
-            let before = cumulative;
-            cumulative = cumulative
-                .checked_add(amount)
+        let mut total = Decimal::ZERO;
+        for record in self.record_pays(rep, slot, c)? {
+            total = total
+                .checked_add(record.paid)
                 .ok_or_else(|| fail("arithmetic overflow"))?;
-            if day < s.start {
-                continue;
-            }
-            let ytd = self
-                .year_to_date_of(day)
-                .ok_or_else(|| fail("internal error: no year to date"))?;
-            let measured_before = match last {
-                Some((at, x, m)) if at == ytd && x == before => m,
-                _ if c.mode == TierMode::Marginal => self.measure(rep, ytd, c, name, before)?,
-                _ => None,
-            };
-            let measured_after = self.measure(rep, ytd, c, name, cumulative)?;
-            last = Some((ytd, cumulative, measured_after));
-            let paid = per_record::pay(
-                c.mode,
-                &bands,
-                amount,
-                (before, measured_before),
-                (cumulative, measured_after),
-            )
-            .map_err(overflow)?;
-            total = total.checked_add(paid).ok_or_else(|| fail("arithmetic overflow"))?;
         }
         if total < Decimal::ZERO {
             // Returns outweigh sales: taken back only when the policy says so.
@@ -142,5 +106,72 @@ impl State<'_> {
     fn year_to_date_of(&self, day: Date) -> Option<usize> {
         let month = self.cal.period_of(day, PeriodKind::Month);
         self.slots.iter().position(|y| y.year_to_date && y.period == month)
+    }
+}
+
+/// One record of a `per record` commission's period and what it paid, for `explain`.
+pub(super) struct RecordPay {
+    pub day: Date,
+    pub line: u64,
+    pub amount: Decimal,
+    /// The year's running base before and after the record, each with its measure (`None` when
+    /// empty).
+    pub before: (Decimal, Option<Decimal>),
+    pub after: (Decimal, Option<Decimal>),
+    /// Unrounded: gates, minimums, caps and rounding apply to the period's sum.
+    pub paid: Decimal,
+}
+
+impl State<'_> {
+    /// What each record of the period of `slot` pays under the `per record` commission `c`, in
+    /// date order; their sum is what [`State::per_record`] settles. The measure before a record
+    /// is computed in every mode (only marginal pays by it), for `explain` to show.
+    pub(super) fn record_pays(&self, rep: usize, slot: usize, c: &Commission) -> Result<Vec<RecordPay>, EvalError> {
+        let fail = |message: &str| EvalError {
+            message: message.into(),
+            span: c.base.span,
+        };
+        let &(name, spec) = self
+            .record_bases
+            .get(c.name.text.as_str())
+            .ok_or_else(|| fail("internal error: the records of this base were not kept"))?;
+        let s = self.slots[slot];
+        let bands = bands(c);
+        let mut cumulative = Decimal::ZERO;
+        let mut last: Option<(usize, Decimal, Option<Decimal>)> = None;
+        let mut out = Vec::new();
+        for &(day, line, amount) in self.records.get(&(spec, rep)).into_iter().flatten() {
+            if day > s.end {
+                break;
+            }
+            let before = cumulative;
+            cumulative = cumulative
+                .checked_add(amount)
+                .ok_or_else(|| fail("arithmetic overflow"))?;
+            if day < s.start {
+                continue;
+            }
+            let ytd = self
+                .year_to_date_of(day)
+                .ok_or_else(|| fail("internal error: no year to date"))?;
+            let measured_before = match last {
+                Some((at, x, m)) if at == ytd && x == before => m,
+                _ => self.measure(rep, ytd, c, name, before)?,
+            };
+            let measured_after = self.measure(rep, ytd, c, name, cumulative)?;
+            last = Some((ytd, cumulative, measured_after));
+            let (before, after) = ((before, measured_before), (cumulative, measured_after));
+            let paid =
+                per_record::pay(c.mode, &bands, amount, before, after).map_err(|_| fail("arithmetic overflow"))?;
+            out.push(RecordPay {
+                day,
+                line,
+                amount,
+                before,
+                after,
+                paid,
+            });
+        }
+        Ok(out)
     }
 }

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use super::RunOutput;
 use super::table_out::{Format, TableWriter};
-use crate::eval::calendar::FiscalCalendar;
+use crate::eval::calendar::{FiscalCalendar, Period};
 use crate::eval::rules::Value;
 use crate::input::hash::sha256_hex;
 use crate::input::reader::SourceSummary;
@@ -48,6 +48,10 @@ pub struct ManifestInfo<'a> {
     pub paid: &'a [super::paid::PaidFile],
     /// `--format`: the output tables as CSV (the default) or JSON.
     pub format: Format,
+    /// With a policy history: each period prorated between two versions (`mid-period change
+    /// prorated by days`), with the old and the new version. Its payout lines name both
+    /// (`old→new`), its scores and measures the new one.
+    pub prorated: Vec<(Period, String, String)>,
 }
 
 /// One version of a policy history, as applied by a run.
@@ -61,13 +65,24 @@ pub struct VersionInForce {
 
 impl ManifestInfo<'_> {
     /// The version an output line of `period` names.
-    fn version_of(&self, cal: &FiscalCalendar, period: crate::eval::calendar::Period) -> &str {
+    fn version_of(&self, cal: &FiscalCalendar, period: Period) -> &str {
+        if let Some((_, _, new)) = self.prorated.iter().find(|(p, ..)| *p == period) {
+            return new;
+        }
         let start = cal.start(period);
         self.versions
             .iter()
             .rev()
             .find(|v| v.effective <= start)
             .map_or(self.version, |v| v.version.as_str())
+    }
+
+    /// The version a payout line of `period` names: both, for a prorated period.
+    fn payout_version_of(&self, cal: &FiscalCalendar, period: Period) -> String {
+        match self.prorated.iter().find(|(p, ..)| *p == period) {
+            Some((_, old, new)) => format!("{old}→{new}"),
+            None => self.version_of(cal, period).to_string(),
+        }
     }
 }
 
@@ -130,7 +145,7 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
             &p.base.map(money).unwrap_or_default(),
             &p.rate,
             &money(p.amount),
-            info.version_of(cal, p.period),
+            &info.payout_version_of(cal, p.period),
         ])?;
     }
 

@@ -118,6 +118,17 @@ pub enum HeaderLine {
     Currency(Name),
     Rounding { mode: RoundingMode, unit: Num, span: Span },
     Approved { by: Str, on: DateLit },
+    MidPeriod { rule: MidPeriod, span: Span },
+}
+
+/// How a version that takes effect inside an assessment period treats that period
+/// (`mid-period change …`). Without the line, such a version is refused by a history run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MidPeriod {
+    /// The period containing the effective date stays under the version before.
+    FromNextPeriod,
+    /// That period's payouts are both versions' weighted by the days each is in force.
+    ProratedByDays,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -108,7 +108,7 @@ pub(super) fn syntax_error(err: pest::error::Error<Rule>, chunk: &str, offset: u
     let mut diag = Diagnostic::error("syntax", span, message).label("unexpected here");
     let keywords: Vec<&str> = positives
         .iter()
-        .filter_map(|r| rule_kw(*r))
+        .flat_map(|r| rule_kws(*r))
         .map(|k| k.spelling(lang))
         .collect();
     if let Some(best) = crate::suggest::did_you_mean(found, keywords.iter().copied()) {
@@ -171,9 +171,20 @@ fn rule_kw(rule: Rule) -> Option<Kw> {
     Kw::ALL.iter().copied().find(|k| k.rule_name() == name)
 }
 
+/// The keywords a rule is a choice of: one for a keyword, the modes of a header line.
+fn rule_kws(rule: Rule) -> Vec<Kw> {
+    match rule {
+        Rule::rounding_mode => vec![Kw::HalfUp, Kw::HalfEven, Kw::Down],
+        Rule::mid_period_mode => vec![Kw::FromNextPeriod, Kw::ProratedByDays],
+        _ => rule_kw(rule).into_iter().collect(),
+    }
+}
+
 fn describe(rule: Rule, lang: Lang) -> String {
-    if let Some(kw) = rule_kw(rule) {
-        return format!("`{}`", kw.spelling(lang));
+    let kws = rule_kws(rule);
+    if !kws.is_empty() {
+        let names: Vec<String> = kws.iter().map(|k| format!("`{}`", k.spelling(lang))).collect();
+        return join_or(&names);
     }
     match rule {
         Rule::ident => "a name",

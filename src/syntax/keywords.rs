@@ -59,6 +59,9 @@ keywords! {
     To => "to", "至";
     ApprovedBy => "approved by", "批准";
     OnDate => "on", "于";
+    MidPeriodChange => "mid-period change", "期中变更";
+    FromNextPeriod => "from next period", "自下期起";
+    ProratedByDays => "prorated by days", "按天折算";
     Calendar => "calendar", "日历";
     FiscalYearStarts => "fiscal year starts", "财年起始";
     Assess => "assess", "考核";

@@ -231,6 +231,14 @@ impl Lower {
                         on,
                     }
                 }
+                Rule::mid_period_line => {
+                    let rule = match value.clone().into_inner().next().map(|p| p.as_rule()) {
+                        Some(Rule::K_FROM_NEXT_PERIOD) => MidPeriod::FromNextPeriod,
+                        Some(Rule::K_PRORATED_BY_DAYS) => MidPeriod::ProratedByDays,
+                        _ => return Err(self.unexpected(&value)),
+                    };
+                    HeaderLine::MidPeriod { rule, span }
+                }
                 _ => return Err(self.unexpected(&line)),
             });
         }
