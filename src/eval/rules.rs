@@ -460,9 +460,12 @@ impl<'a> Rules<'a> {
         Ok(true)
     }
 
-    /// A commission's tier payout for one period with its minimums and caps, rounded.
+    /// A commission's tier payout for one period with its minimums and caps, rounded. A
+    /// minimum over a longer period is made good over that period by the run, not in each of
+    /// its periods; a longer cap is also a ceiling for one period.
     pub fn settle(&mut self, c: &Commission, mut amount: Decimal) -> Result<Decimal, EvalError> {
-        for m in &c.minimums {
+        let own = c.per.unwrap_or(self.model.calendar.assess);
+        for m in c.minimums.iter().filter(|m| m.per == own) {
             amount = amount.max(m.amount.value);
         }
         for cap in &c.caps {

@@ -9,7 +9,7 @@ use std::fmt::Write;
 
 use rust_decimal::Decimal;
 
-use super::{Engine, MeasureLine, PayoutLine, Place, Run, RunError, State, evaluate, read_all};
+use super::{Engine, MeasureLine, PayoutLine, Place, Run, RunError, State, evaluate, limits, read_all};
 use crate::diagnostic::line_col;
 use crate::eval::calendar::Period;
 use crate::eval::rules::{EvalError, Rules, Value};
@@ -270,11 +270,12 @@ impl Explainer<'_, '_> {
             .find(|l| l.period == period && l.name == name && components.contains(&l.component))
     }
 
-    /// The lines of item `name` among `components` of the earlier periods of the same length,
-    /// and their sum: what the item has paid so far this fiscal year.
-    fn so_far(&self, components: &[&str], name: &str) -> (Decimal, String) {
+    /// The lines of item `name` among `components` of the earlier periods of the same length
+    /// within `outer`, and their sum: what the item has paid so far in `outer`.
+    fn so_far(&self, components: &[&str], name: &str, outer: PeriodKind) -> (Decimal, String) {
         let period = self.period();
         let cal = &self.state.cal;
+        let since = cal.start(cal.period_of(cal.start(period), outer));
         let earlier: Vec<&PayoutLine> = self
             .lines
             .iter()
@@ -284,6 +285,7 @@ impl Explainer<'_, '_> {
                     && components.contains(&l.component)
                     && l.period.kind == period.kind
                     && cal.start(l.period) < cal.start(period)
+                    && cal.start(l.period) >= since
             })
             .collect();
         // The run added up the same amounts for its balances.
@@ -300,10 +302,10 @@ impl Explainer<'_, '_> {
         (paid, list)
     }
 
-    /// Whether a run tracks `cap` across the periods of the year: a yearly cap of a shorter
-    /// period's commission.
+    /// Whether a run tracks `cap` across periods: a cap over a longer period than the
+    /// commission's.
     fn tracked(&self, cap: &Limit) -> bool {
-        cap.per == PeriodKind::Year && self.period().kind < PeriodKind::Year
+        cap.per > self.period().kind
     }
 
     /// A payout line's amount, or that the run wrote none.
@@ -323,7 +325,7 @@ impl Explainer<'_, '_> {
         const PAID: [&str; 2] = ["commission", "clawback"];
         let _ = writeln!(out, "\ncommission {}   [{}]", c.name.text, self.at(c.name.span));
         let line = self.line(&PAID, &c.name.text);
-        let (so_far, earlier) = self.so_far(&PAID, &c.name.text);
+        let (so_far, earlier) = self.so_far(&PAID, &c.name.text, PeriodKind::Year);
         let state = self.state;
         if c.year_to_date.is_some() {
             let base = rules.value(&c.base).map(|v| opt(&v)).unwrap_or_else(|e| e.message);
@@ -342,16 +344,20 @@ impl Explainer<'_, '_> {
             let mut ytd_rules = state.rules(self.rep, ytd).with_world(&place);
             let raw = tier_lines(out, &mut ytd_rules, c);
             self.limits(out, &mut ytd_rules, c, raw, false);
-            let total = ytd_rules
-                .commission(c)
-                .map(|d| self.money(d))
-                .unwrap_or_else(|e| e.message);
-            let _ = writeln!(out, "  year-to-date commission {total}");
+            let total = match ytd_rules.commission(c) {
+                Ok(d) => d,
+                Err(e) => {
+                    let _ = writeln!(out, "  {}", e.message);
+                    return self.amount(out, line);
+                }
+            };
+            let _ = writeln!(out, "  year-to-date commission {}", self.money(total));
             let _ = writeln!(
                 out,
                 "  less paid so far this fiscal year {} ({earlier})",
                 self.money(so_far)
             );
+            self.longer_limits(out, c, total - so_far);
             return self.amount(out, line);
         }
         let raw = if c.per_record.is_some() {
@@ -365,33 +371,73 @@ impl Explainer<'_, '_> {
         } else {
             rules.commission(c)
         };
-        let mut amount = match settled {
-            Ok(d) => d,
+        match settled {
+            Ok(amount) => self.longer_limits(out, c, amount),
             Err(e) => {
                 let _ = writeln!(out, "  {}", e.message);
-                return self.amount(out, line);
             }
-        };
-        if c.caps.iter().any(|cap| self.tracked(cap)) {
-            let _ = writeln!(out, "  commission of the period {}", self.money(amount));
-        }
-        for cap in c.caps.iter().filter(|cap| self.tracked(cap)) {
-            let remains = (cap.amount.value - so_far).max(Decimal::ZERO);
-            let bit = if amount > remains {
-                format!("the cap bit: {} → {}", self.money(amount), self.money(remains))
-            } else {
-                "not reached".to_string()
-            };
-            let _ = writeln!(
-                out,
-                "  yearly cap {}: paid so far this fiscal year {} ({earlier}), remains {}: {bit}",
-                cap.amount.text,
-                self.money(so_far),
-                self.money(remains)
-            );
-            amount = amount.min(remains);
         }
         self.amount(out, line);
+    }
+
+    /// The caps and minimums over longer periods, as the run applies them to the period's
+    /// `amount` (`run::limits`), from what the earlier periods paid.
+    fn longer_limits(&self, out: &mut String, c: &Commission, amount: Decimal) {
+        const PAID: [&str; 2] = ["commission", "clawback"];
+        let period = self.period();
+        let cal = &self.state.cal;
+        let paid: Vec<(Period, Decimal)> = self
+            .lines
+            .iter()
+            .filter(|l| {
+                l.name == c.name.text
+                    && PAID.contains(&l.component)
+                    && l.period.kind == period.kind
+                    && l.period.fiscal_year == period.fiscal_year
+                    && cal.start(l.period) < cal.start(period)
+            })
+            .map(|l| (l.period, l.amount))
+            .collect();
+        let applied = match limits::apply_longer(c, period, cal, &paid, amount) {
+            Ok((_, applied)) => applied,
+            Err(_) => {
+                let _ = writeln!(out, "  arithmetic overflow adding up what the commission paid");
+                return;
+            }
+        };
+        if !applied.is_empty() {
+            let _ = writeln!(out, "  commission of the period {}", self.money(amount));
+        }
+        for a in applied {
+            let (kind, outer) = match a.limit.per {
+                PeriodKind::Month => ("monthly", "month"),
+                PeriodKind::Quarter => ("quarterly", "quarter"),
+                PeriodKind::Year => ("yearly", "fiscal year"),
+            };
+            let (_, earlier) = self.so_far(&PAID, &c.name.text, a.limit.per);
+            let left = a.limit.amount.value - a.so_far;
+            let (what, verdict) = match (a.minimum, a.from == a.to) {
+                (false, true) => ("cap", "not reached".to_string()),
+                (false, false) => (
+                    "cap",
+                    format!("the cap bit: {} → {}", self.money(a.from), self.money(a.to)),
+                ),
+                (true, true) => ("minimum", "already met".to_string()),
+                (true, false) => (
+                    "minimum",
+                    format!("topped up: {} → {}", self.money(a.from), self.money(a.to)),
+                ),
+            };
+            let left = if a.minimum { left } else { left.max(Decimal::ZERO) };
+            let _ = writeln!(
+                out,
+                "  {kind} {what} {}: paid so far this {outer} {} ({earlier}), {} {}: {verdict}",
+                a.limit.amount.text,
+                self.money(a.so_far),
+                if a.minimum { "short by" } else { "remains" },
+                self.money(left),
+            );
+        }
     }
 
     /// The records of a `per record` commission's period, each with what it paid; their sum,
@@ -475,7 +521,8 @@ impl Explainer<'_, '_> {
             return;
         }
         let Some(mut amount) = raw else { return };
-        for m in &c.minimums {
+        // A minimum over a longer period is made good over that period (`longer_limits`).
+        for m in c.minimums.iter().filter(|m| !self.tracked(m)) {
             let how = if amount < m.amount.value {
                 "raises it"
             } else {
@@ -544,7 +591,7 @@ impl Explainer<'_, '_> {
         let line = self.line(&["draw"], &d.name.text);
         let _ = writeln!(out, "  {} earned {} this period", d.against.text, self.money(earned));
         // The balance is what the earlier top-ups advanced less what was recovered.
-        let (owed, earlier) = self.so_far(&["draw"], &d.name.text);
+        let (owed, earlier) = self.so_far(&["draw"], &d.name.text, PeriodKind::Year);
         let owed = if d.recoverable { owed } else { Decimal::ZERO };
         if earned < d.amount.value {
             let _ = writeln!(

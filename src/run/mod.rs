@@ -8,6 +8,7 @@
 pub mod aggregate;
 mod explain;
 mod fast;
+mod limits;
 pub mod paid;
 mod records;
 mod reference;
@@ -645,8 +646,9 @@ pub fn run(run: &Run) -> Result<RunOutput, RunError> {
 /// Running balances of one salesperson across the periods of a run.
 #[derive(Default)]
 struct Balances {
-    /// Commission paid so far this fiscal year, per commission: yearly caps and true-ups.
-    paid: BTreeMap<String, Decimal>,
+    /// Commission paid in each period so far this fiscal year, per commission: for caps over
+    /// longer periods and true-ups.
+    paid: BTreeMap<String, Vec<(Period, Decimal)>>,
     /// Advances of recoverable draws not yet recovered, per draw.
     draw_balance: BTreeMap<String, Decimal>,
     /// Consecutive periods a measure's condition has held, per measure.
@@ -704,7 +706,19 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
                             Some(Value::Num(d)) => Some(d),
                             _ => None,
                         };
-                        let so_far = bal.paid.get(&c.name.text).copied().unwrap_or_default();
+                        let paid = bal.paid.get(&c.name.text).map_or(&[][..], Vec::as_slice);
+                        let year = Period {
+                            fiscal_year: period.fiscal_year,
+                            kind: PeriodKind::Year,
+                            index: 1,
+                        };
+                        let overflow = |_| {
+                            fail(EvalError {
+                                message: "arithmetic overflow adding up what the commission paid".into(),
+                                span: c.name.span,
+                            })
+                        };
+                        let so_far = limits::paid_within(paid, &state.cal, year).map_err(overflow)?;
                         let (amount, how) = if c.year_to_date.is_some() {
                             // Pay the year to date's commission less what the year has paid.
                             let ytd = state
@@ -720,23 +734,18 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
                             let ytd_place = Place { state, rep, slot: ytd };
                             let mut ytd_rules = state.rules(rep, ytd).with_world(&ytd_place);
                             let total = ytd_rules.commission(c).map_err(fail)?;
-                            (total - so_far, "year-to-date true-up")
+                            (
+                                crate::money::sub(total, so_far).map_err(overflow)?,
+                                "year-to-date true-up",
+                            )
+                        } else if c.per_record.is_some() {
+                            (state.per_record(rep, slot, c, &mut rules).map_err(fail)?, "")
                         } else {
-                            let mut amount = if c.per_record.is_some() {
-                                state.per_record(rep, slot, c, &mut rules).map_err(fail)?
-                            } else {
-                                rules.commission(c).map_err(fail)?
-                            };
-                            for cap in c
-                                .caps
-                                .iter()
-                                .filter(|cap| cap.per == PeriodKind::Year && period.kind < PeriodKind::Year)
-                            {
-                                amount = amount.min((cap.amount.value - so_far).max(Decimal::ZERO));
-                            }
-                            (amount, "")
+                            (rules.commission(c).map_err(fail)?, "")
                         };
-                        *bal.paid.entry(c.name.text.clone()).or_default() += amount;
+                        let (amount, _) =
+                            limits::apply_longer(c, period, &state.cal, paid, amount).map_err(overflow)?;
+                        bal.paid.entry(c.name.text.clone()).or_default().push((period, amount));
                         commissions.insert(c.name.text.clone(), amount);
                         let mode = match c.mode {
                             TierMode::Marginal => "marginal tiers",

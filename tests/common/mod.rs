@@ -34,3 +34,34 @@ pub fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// The run configuration most command-line tests use: `sales.csv` and `roster.csv`.
+pub const RUN_YAML: &str = "sources:\n  sales:\n    path: sales.csv\n  reps:\n    path: roster.csv\n";
+
+/// A monthly policy with the usual sales source (deal_id key, rep, day, amount) and a roster
+/// `reps` of `rep_id`s, followed by `rules`.
+pub fn monthly_policy(rules: &str) -> String {
+    format!(
+        "\
+policy \"t\"
+  version \"1\"
+  effective 2027-01-01
+  currency CNY
+  rounding half-up to 0.01
+
+calendar
+  fiscal year starts jan
+  assess monthly
+
+source sales
+  deal_id  text   key
+  rep      text   salesperson
+  day      date   dated
+  amount   money
+
+roster reps
+  rep_id  text  id
+
+{rules}"
+    )
+}
