@@ -185,6 +185,7 @@ fn field_mod(m: FieldMod) -> &'static str {
         FieldMod::Id => Kw::Id,
         FieldMod::Hired => Kw::Hired,
         FieldMod::Left => Kw::Left,
+        FieldMod::Original => Kw::Original,
     })
 }
 

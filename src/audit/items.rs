@@ -258,6 +258,11 @@ fn commission(out: &mut Out, sides: &Sides, old: &Commission, new: &Commission) 
         ("year to date", old.year_to_date, new.year_to_date),
         ("per record", old.per_record, new.per_record),
         ("claw back returns", old.claw_back_returns, new.claw_back_returns),
+        (
+            "claw back returns at the original rate",
+            old.original_rate,
+            new.original_rate,
+        ),
     ] {
         match (o.is_some(), n.is_some()) {
             (false, true) => out.added(what, None),

@@ -156,6 +156,7 @@ fn commission(c: &Commission) -> Vec<String> {
         (c.year_to_date, Kw::YearToDate),
         (c.per_record, Kw::PerRecord),
         (c.claw_back_returns, Kw::ClawBackReturns),
+        (c.original_rate, Kw::ClawBackAtOriginalRate),
     ] {
         if flag.is_some() {
             parts.push(en(kw).into());

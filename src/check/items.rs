@@ -447,7 +447,11 @@ fn commission(policy: &Policy, c: &Commission, cx: &mut Typer, diags: &mut Vec<D
     if c.per_record.is_some() {
         if let Err(why) = crate::eval::per_record::base(policy, c) {
             diags.push(
-                Diagnostic::error("per-record", c.base.span, why)
+                Diagnostic::error(
+                    "per-record",
+                    c.base.span,
+                    format!("the base of a `per record` commission {why}"),
+                )
                     .label("not a sum of records")
                     .help("define the base as a metric, e.g. `metric revenue = sum of sales.amount where status = \"closed\"`, and pay `on revenue`"),
             );
@@ -470,7 +474,46 @@ fn commission(policy: &Policy, c: &Commission, cx: &mut Typer, diags: &mut Vec<D
                 .help("per-record commission already runs on cumulative attainment; remove one of the two lines"),
         );
     }
+    if let Some(span) = c.original_rate {
+        original_rate(policy, c, span, diags);
+    }
     tiers(c, measure, cx.kw(Kw::To), diags);
+}
+
+/// `claw back returns at the original rate` needs returns it can link to their sales, and a
+/// commission paid period by period (the rate of a period is what it paid over its base).
+fn original_rate(policy: &Policy, c: &Commission, span: Span, diags: &mut Vec<Diagnostic>) {
+    if let Err(why) = crate::eval::returns::link(policy, c) {
+        diags.push(
+            Diagnostic::error("original-rate", span, why)
+                .label("returns cannot be linked to their sales")
+                .help("pay on a metric defined as a `sum of` one source's records, and mark that source's date of the original sale `original`, e.g. `sold_on  date  optional original`"),
+        );
+    }
+    for (other, what) in [(c.year_to_date, "year to date"), (c.per_record, "per record")] {
+        if other.is_some() {
+            diags.push(
+                Diagnostic::error(
+                    "conflict",
+                    span,
+                    format!("`{what}` and `claw back returns at the original rate` cannot be combined"),
+                )
+                .help(format!(
+                    "`{what}` already takes returns back at the rates the year paid; remove one of the two lines"
+                )),
+            );
+        }
+    }
+    if c.claw_back_returns.is_some() {
+        diags.push(
+            Diagnostic::warning(
+                "redundant",
+                span,
+                "`claw back returns at the original rate` already claws back the returns it cannot link",
+            )
+            .help("remove the `claw back returns` line"),
+        );
+    }
 }
 
 fn tiers(c: &Commission, measure: Type, to: &str, diags: &mut Vec<Diagnostic>) {

@@ -389,6 +389,7 @@ fn source_info(s: &Source, item: usize, diags: &mut Vec<Diagnostic>) -> SourceIn
                 FieldMod::Id => ("id", Some(true), Some(FieldType::Text)),
                 FieldMod::Hired => ("hired", Some(true), Some(FieldType::Date)),
                 FieldMod::Left => ("left", Some(true), Some(FieldType::Date)),
+                FieldMod::Original => ("original", Some(false), Some(FieldType::Date)),
             };
             if let Some(roster_only) = roster_only
                 && roster_only != s.is_roster
@@ -401,7 +402,7 @@ fn source_info(s: &Source, item: usize, diags: &mut Vec<Diagnostic>) -> SourceIn
                 diags.push(
                         Diagnostic::error("bad-field", *span, format!("`{mark}` belongs in {place}"))
                             .label("not allowed here")
-                            .help("the roster marks `id`, `hired` and `left`; a source marks `key`, `salesperson` and `dated`"),
+                            .help("the roster marks `id`, `hired` and `left`; a source marks `key`, `salesperson`, `dated` and `original`"),
                     );
                 continue;
             }

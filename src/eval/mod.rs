@@ -5,6 +5,7 @@ pub mod allocate;
 pub mod calendar;
 pub mod per_record;
 pub mod policy_tests;
+pub mod returns;
 pub mod rules;
 pub mod targets;
 pub mod tiers;

@@ -27,14 +27,14 @@ use crate::syntax::ast::*;
 /// be paid per record.
 pub fn base<'p>(policy: &'p Policy, c: &Commission) -> Result<(&'p str, &'p Expr), &'static str> {
     let ExprKind::Path(Path { first, second: None }) = &c.base.kind else {
-        return Err("the base of a `per record` commission must be the name of a metric");
+        return Err("must be the name of a metric");
     };
     let metric = policy.items.iter().find_map(|i| match &i.kind {
         ItemKind::Metric(m) if m.name.text == first.text => Some(m),
         _ => None,
     });
     let Some(metric) = metric else {
-        return Err("the base of a `per record` commission must be the name of a metric");
+        return Err("must be the name of a metric");
     };
     let mut e = &metric.expr;
     while let ExprKind::Paren(inner) = &e.kind {
@@ -42,7 +42,7 @@ pub fn base<'p>(policy: &'p Policy, c: &Commission) -> Result<(&'p str, &'p Expr
     }
     match &e.kind {
         ExprKind::Aggregate { func: AggFunc::Sum, .. } => Ok((metric.name.text.as_str(), e)),
-        _ => Err("the base of a `per record` commission must be a metric defined as a `sum of` records"),
+        _ => Err("must be a metric defined as a `sum of` records"),
     }
 }
 

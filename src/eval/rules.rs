@@ -433,7 +433,7 @@ impl<'a> Rules<'a> {
             message: "arithmetic overflow".into(),
             span: c.name.span,
         };
-        if base < Decimal::ZERO && c.claw_back_returns.is_some() {
+        if base < Decimal::ZERO && c.claws_back() {
             // Net returns: clawed back at the rate of the band the measure falls in.
             let rate = bands
                 .iter()

@@ -387,6 +387,7 @@ impl Fmt {
             FieldMod::Id => Kw::Id,
             FieldMod::Hired => Kw::Hired,
             FieldMod::Left => Kw::Left,
+            FieldMod::Original => Kw::Original,
         })
     }
 
@@ -511,6 +512,9 @@ impl Fmt {
         }
         if let Some(s) = c.claw_back_returns {
             subs.push((s, kw(Kw::ClawBackReturns).into()));
+        }
+        if let Some(s) = c.original_rate {
+            subs.push((s, kw(Kw::ClawBackAtOriginalRate).into()));
         }
         subs.sort_by_key(|s| s.0.start);
         p.line("", &head_text, head(item, subs.first().map(|s| s.0)));

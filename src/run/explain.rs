@@ -360,6 +360,50 @@ impl Explainer<'_, '_> {
             self.longer_limits(out, c, total - so_far);
             return self.amount(out, line);
         }
+        // Returns of earlier periods' sales are out of the base (`run::returns`).
+        let place = Place {
+            state,
+            rep: self.rep,
+            slot: self.slot,
+        };
+        let linked = match state.linked_returns(self.rep, self.slot, c) {
+            Ok(l) => l.filter(|l| !l.by_period.is_empty()),
+            Err(e) => {
+                let _ = writeln!(out, "  {}", e.message);
+                return self.amount(out, line);
+            }
+        };
+        let mut unlinked = match &linked {
+            Some(l) => {
+                let _ = writeln!(
+                    out,
+                    "  returns of earlier periods' sales, {} in all, are left out of the base: {} less them",
+                    self.money(l.total),
+                    l.metric
+                );
+                match state.without_linked(&place, l) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        let _ = writeln!(out, "  {}", e.message);
+                        return self.amount(out, line);
+                    }
+                }
+            }
+            None => None,
+        };
+        match unlinked.as_mut() {
+            Some(own) => self.period_commission(out, own, c),
+            None => self.period_commission(out, rules, c),
+        }
+        self.amount(out, line);
+        if linked.is_some() {
+            self.taken_back(out, c);
+        }
+    }
+
+    /// A commission paid on its period's own figures: tiers or records, limits, and the caps
+    /// and minimums over longer periods.
+    fn period_commission(&self, out: &mut String, rules: &mut Rules, c: &Commission) {
         let raw = if c.per_record.is_some() {
             self.records(out, rules, c)
         } else {
@@ -367,7 +411,7 @@ impl Explainer<'_, '_> {
         };
         self.limits(out, rules, c, raw, true);
         let settled = if c.per_record.is_some() {
-            state.per_record(self.rep, self.slot, c, rules)
+            self.state.per_record(self.rep, self.slot, c, rules)
         } else {
             rules.commission(c)
         };
@@ -377,7 +421,22 @@ impl Explainer<'_, '_> {
                 let _ = writeln!(out, "  {}", e.message);
             }
         }
-        self.amount(out, line);
+    }
+
+    /// The clawback lines of returns taken back at the rate their sales' periods paid.
+    fn taken_back(&self, out: &mut String, c: &Commission) {
+        let period = self.period();
+        for l in self.lines.iter().filter(|l| {
+            l.period == period && l.name == c.name.text && l.component == "clawback" && l.rate.starts_with("returns of")
+        }) {
+            let _ = writeln!(
+                out,
+                "  {}: {} → {} (clawback line of payouts.csv)",
+                l.rate,
+                l.base.map(|b| self.money(b)).unwrap_or_default(),
+                self.money(l.amount)
+            );
+        }
     }
 
     /// The caps and minimums over longer periods, as the run applies them to the period's
@@ -498,9 +557,9 @@ impl Explainer<'_, '_> {
         };
         let _ = writeln!(out, "  records pay {}", amount(total));
         if total < Decimal::ZERO {
-            let _ = match c.claw_back_returns {
-                Some(_) => writeln!(out, "  returns outweigh sales: clawed back"),
-                None => writeln!(
+            let _ = match c.claws_back() {
+                true => writeln!(out, "  returns outweigh sales: clawed back"),
+                false => writeln!(
                     out,
                     "  returns outweigh sales: not clawed back without `claw back returns`, pays 0"
                 ),
@@ -721,7 +780,7 @@ fn tier_lines(out: &mut String, rules: &mut Rules, c: &Commission) -> Option<Dec
         b.normalize(),
         m.round_dp(6).normalize()
     );
-    if b < Decimal::ZERO && c.claw_back_returns.is_some() {
+    if b < Decimal::ZERO && c.claws_back() {
         let _ = writeln!(
             out,
             "  net returns: clawed back at the rate of the band the measure falls in"

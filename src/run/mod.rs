@@ -12,6 +12,7 @@ mod limits;
 pub mod paid;
 mod records;
 mod reference;
+mod returns;
 pub mod table_out;
 pub mod write;
 
@@ -214,6 +215,13 @@ struct State<'a> {
     groups: RefCell<BTreeMap<String, Arc<Groups>>>,
     /// The aggregations whose records are kept: the per-record bases of every policy read.
     kept: BTreeSet<usize>,
+    /// The commissions that take returns back at the original rate, and the returns of their
+    /// bases (once read).
+    links: returns::Links<'a>,
+    returns: returns::Returns,
+    /// The aggregations whose returns are kept, with the field giving the date of the sale:
+    /// the linked bases of every policy read.
+    linking: BTreeMap<usize, String>,
 }
 
 /// Salespeople by their value of one roster field (none when they have no such field).
@@ -417,6 +425,7 @@ fn read_all<'a>(run: &'a Run<'a>) -> Result<(State<'a>, RunOutput), RunError> {
     let spec_at = aggregate::share(&mut specs, aggregate::specs(run.policy));
     let mut state = new_state(run, specs, spec_at);
     state.kept = state.record_bases.values().map(|&(_, spec)| spec).collect();
+    state.linking = linking(&state);
     let out = read_sources(&mut state)?;
     Ok((state, out))
 }
@@ -435,6 +444,7 @@ fn new_state<'a>(run: &'a Run<'a>, specs: Vec<Spec<'a>>, spec_at: BTreeMap<(usiz
         cal,
         slots: run_slots(run, &cal),
         record_bases: records::record_bases(run.policy, &spec_at),
+        links: returns::links(run.policy, &spec_at),
         spec_at,
         specs,
         window: (cal.start(year), cal.end(run.period)),
@@ -449,7 +459,19 @@ fn new_state<'a>(run: &'a Run<'a>, specs: Vec<Spec<'a>>, spec_at: BTreeMap<(usiz
         groups: RefCell::new(BTreeMap::new()),
         records: BTreeMap::new(),
         kept: BTreeSet::new(),
+        returns: BTreeMap::new(),
+        linking: BTreeMap::new(),
     }
+}
+
+/// The aggregations whose returns `state`'s policy links to their sales, with the field that
+/// gives the date of the sale.
+fn linking(state: &State) -> BTreeMap<usize, String> {
+    state
+        .links
+        .values()
+        .map(|&(_, spec, field)| (spec, field.to_string()))
+        .collect()
 }
 
 /// The slots of a run: years to date too when a commission trues up or pays per record.
@@ -473,7 +495,11 @@ fn read_sources(state: &mut State) -> Result<RunOutput, RunError> {
         let (done, size) = (run.progress.position(), file_size(binding));
         run.progress.source(&binding.name);
         // The fast evaluator adds records up; a per-record base needs each of them.
-        let keeps_records = state.kept.iter().any(|&i| state.specs[i].source == binding.name);
+        let keeps_records = state
+            .kept
+            .iter()
+            .chain(state.linking.keys())
+            .any(|&i| state.specs[i].source == binding.name);
         let fast = run.engine == Engine::Fast && !keeps_records && fast::read_source(state, binding, &index, &mut out)?;
         if !fast {
             reference::read_source(state, binding, &reps, &mut out)?;
@@ -562,11 +588,13 @@ pub fn run_together(runs: &[Run]) -> Result<Vec<RunOutput>, RunsError> {
         .iter()
         .flat_map(|s| s.record_bases.values().map(|&(_, spec)| spec))
         .collect();
+    let linking: BTreeMap<usize, String> = states.iter().flat_map(linking).collect();
     let mut states = states.into_iter();
     let Some(mut reader) = states.next() else {
         return Ok(Vec::new());
     };
     reader.kept = kept;
+    reader.linking = linking;
     let read = read_sources(&mut reader).map_err(|e| RunsError::of(None, e))?;
     first.progress.source("rules");
     let mut states: Vec<State> = states.collect();
@@ -578,6 +606,8 @@ pub fn run_together(runs: &[Run]) -> Result<Vec<RunOutput>, RunsError> {
         state.last_day = reader.last_day;
         state.evidence = reader.evidence.clone();
         state.records = reader.records.clone();
+        state.linking = reader.linking.clone();
+        state.returns = reader.returns.clone();
     }
     states.insert(0, reader);
     // Each policy's rules on a core of its own.
@@ -649,6 +679,8 @@ struct Balances {
     /// Commission paid in each period so far this fiscal year, per commission: for caps over
     /// longer periods and true-ups.
     paid: BTreeMap<String, Vec<(Period, Decimal)>>,
+    /// Each period's base and amount, per commission taking returns back at the original rate.
+    rated: BTreeMap<String, Vec<returns::Rated>>,
     /// Advances of recoverable draws not yet recovered, per draw.
     draw_balance: BTreeMap<String, Decimal>,
     /// Consecutive periods a measure's condition has held, per measure.
@@ -701,8 +733,19 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
             for kind in &items {
                 match kind {
                     ItemKind::Commission(c) if c.per.unwrap_or(assess) == period.kind => {
+                        // Returns of earlier periods' sales are left out of the base, and taken
+                        // back at the rate those periods paid.
+                        let linked = state
+                            .linked_returns(rep, slot, c)
+                            .map_err(fail)?
+                            .filter(|l| !l.by_period.is_empty());
+                        let mut unlinked = match &linked {
+                            Some(l) => Some(state.without_linked(&place, l).map_err(fail)?),
+                            None => None,
+                        };
+                        let own = unlinked.as_mut().unwrap_or(&mut rules);
                         // An empty base is an empty cell (the commission then pays 0).
-                        let base = match rules.value(&c.base).map_err(fail)? {
+                        let base = match own.value(&c.base).map_err(fail)? {
                             Some(Value::Num(d)) => Some(d),
                             _ => None,
                         };
@@ -741,12 +784,28 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
                         } else if c.per_record.is_some() {
                             (state.per_record(rep, slot, c, &mut rules).map_err(fail)?, "")
                         } else {
-                            (rules.commission(c).map_err(fail)?, "")
+                            (own.commission(c).map_err(fail)?, "")
                         };
                         let (amount, _) =
                             limits::apply_longer(c, period, &state.cal, paid, amount).map_err(overflow)?;
-                        bal.paid.entry(c.name.text.clone()).or_default().push((period, amount));
-                        commissions.insert(c.name.text.clone(), amount);
+                        let taken = match &linked {
+                            Some(l) => {
+                                let rated = bal.rated.get(&c.name.text).map_or(&[][..], Vec::as_slice);
+                                state.take_back(c, l, rated, &mut rules).map_err(fail)?
+                            }
+                            None => Vec::new(),
+                        };
+                        if c.original_rate.is_some() {
+                            let rated = (period, base.unwrap_or_default(), amount);
+                            bal.rated.entry(c.name.text.clone()).or_default().push(rated);
+                        }
+                        // What the commission paid, its clawbacks included: for caps and draws.
+                        let net = taken
+                            .iter()
+                            .try_fold(amount, |sum, t| crate::money::add(sum, t.amount))
+                            .map_err(overflow)?;
+                        bal.paid.entry(c.name.text.clone()).or_default().push((period, net));
+                        commissions.insert(c.name.text.clone(), net);
                         let mode = match c.mode {
                             TierMode::Marginal => "marginal tiers",
                             TierMode::Retroactive => "retroactive tiers",
@@ -763,6 +822,9 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
                             "commission"
                         };
                         lines.push(line(component, &c.name.text, base, &rate, amount));
+                        for t in taken {
+                            lines.push(line("clawback", &c.name.text, Some(t.returned), &t.rate, t.amount));
+                        }
                     }
                     ItemKind::Bonus(b) if b.per == period.kind => {
                         let amount = rules.bonus(b).map_err(fail)?;

@@ -63,7 +63,7 @@ impl State<'_> {
         }
         if total < Decimal::ZERO {
             // Returns outweigh sales: taken back only when the policy says so.
-            return if c.claw_back_returns.is_some() {
+            return if c.claws_back() {
                 rules.round(total, c.name.span)
             } else {
                 Ok(Decimal::ZERO)

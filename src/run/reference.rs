@@ -36,6 +36,12 @@ pub(super) fn read_source(
         binding.amount_field(),
     );
     let key_field = marked(FieldMod::Key);
+    // Per linked base: where the date of the sale a return reverses is.
+    let linking: BTreeMap<usize, Option<usize>> = state
+        .linking
+        .iter()
+        .map(|(&spec, field)| (spec, binding.field_index(field)))
+        .collect();
     // Keys seen so far, with the line each was first seen on.
     let mut keys: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
     let specs: Vec<usize> = (0..state.specs.len())
@@ -150,6 +156,18 @@ pub(super) fn read_source(
                         .map_err(|m| row_error(binding, row.line(), m))?,
                     None => Some(Value::Bool(true)),
                 };
+                if let Some(Value::Num(amount)) = value
+                    && amount < Decimal::ZERO
+                    && let Some(&Some(field)) = linking.get(&spec_index)
+                    && let Some(sold) = row.date(field)
+                {
+                    let day = date.unwrap_or(start);
+                    state
+                        .returns
+                        .entry((spec_index, r))
+                        .or_default()
+                        .push((day, sold, amount));
+                }
                 if let Some(Value::Num(amount)) = value
                     && state.keeps_records(spec_index)
                 {

@@ -198,6 +198,8 @@ pub enum FieldMod {
     Id,
     Hired,
     Left,
+    /// On a source's date field: the date of the sale a return reverses.
+    Original,
 }
 
 // ---------- targets ----------
@@ -438,6 +440,16 @@ pub struct Commission {
     pub year_to_date: Option<Span>,
     pub per_record: Option<Span>,
     pub claw_back_returns: Option<Span>,
+    /// `claw back returns at the original rate`: a return of a sale of an earlier period is
+    /// taken back at the rate that period paid.
+    pub original_rate: Option<Span>,
+}
+
+impl Commission {
+    /// Whether a period whose returns outweigh its sales pays a negative line.
+    pub fn claws_back(&self) -> bool {
+        self.claw_back_returns.is_some() || self.original_rate.is_some()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -167,6 +167,8 @@ keywords! {
     Test => "test", "测试";
     Given => "given", "假设";
     Expect => "expect", "预期";
+    Original => "original", "原单日期";
+    ClawBackAtOriginalRate => "claw back returns at the original rate", "按原费率追回退货";
 }
 
 /// The month keywords, January first.

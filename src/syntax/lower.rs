@@ -297,6 +297,7 @@ impl Lower {
                     Some(Rule::K_ID) => FieldMod::Id,
                     Some(Rule::K_HIRED) => FieldMod::Hired,
                     Some(Rule::K_LEFT) => FieldMod::Left,
+                    Some(Rule::K_ORIGINAL) => FieldMod::Original,
                     _ => return Err(self.unexpected(&m)),
                 };
                 mods.push((kind, self.span(&m)));
@@ -520,6 +521,7 @@ impl Lower {
             year_to_date: None,
             per_record: None,
             claw_back_returns: None,
+            original_rate: None,
         };
         for line in inner {
             let span = self.span(&line);
@@ -539,7 +541,11 @@ impl Lower {
                 Rule::gate_line => c.gates.push(self.gate(line)?),
                 Rule::ytd_line => c.year_to_date = Some(span),
                 Rule::per_record_line => c.per_record = Some(span),
-                Rule::clawback_line => c.claw_back_returns = Some(span),
+                Rule::clawback_line => match line.clone().into_inner().next().map(|p| p.as_rule()) {
+                    Some(Rule::K_CLAW_BACK_AT_ORIGINAL_RATE) => c.original_rate = Some(span),
+                    Some(Rule::K_CLAW_BACK_RETURNS) => c.claw_back_returns = Some(span),
+                    _ => return Err(self.unexpected(&line)),
+                },
                 _ => return Err(self.unexpected(&line)),
             }
         }
