@@ -457,10 +457,11 @@ pub(crate) fn run_to(input: &RunInput, out_dir: &str, report: bool) -> u8 {
         return crate::cli_history::run_history(input, out_dir, report);
     }
     let policy = input.policy.as_str();
-    let p = match prepare(input) {
+    let mut p = match prepare(input) {
         Ok(p) => p,
         Err(code) => return code,
     };
+    p.sheet.forget_steps();
     let mut run = p.run();
     if report {
         let sources = p.bindings.iter().filter(|b| !b.is_roster);

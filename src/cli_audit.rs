@@ -123,7 +123,8 @@ fn money_impact(
             records.sources.clone(),
         );
         // Any failure to prepare a run (configuration, period, roster, targets) is trouble.
-        let p = prepare(&input).map_err(|_| 2u8)?;
+        let mut p = prepare(&input).map_err(|_| 2u8)?;
+        p.sheet.forget_steps();
         if p.text != text {
             eprintln!("error: `{file}` changed while it was being read");
             return Err(2);

@@ -88,6 +88,15 @@ pub struct TargetSheet {
 }
 
 impl TargetSheet {
+    /// Drops each line's derivation, keeping the amounts: all a run needs, and with a large
+    /// roster most of the sheet's memory (a derivation is five or so steps for every
+    /// salesperson and month).
+    pub fn forget_steps(&mut self) {
+        for line in &mut self.lines {
+            line.steps = Vec::new();
+        }
+    }
+
     /// A salesperson's target for a period: the sum of their months in it.
     pub fn target(&self, cal: &FiscalCalendar, rep: &str, period: Period) -> Decimal {
         self.target_between(cal, rep, cal.start(period), cal.end(period))

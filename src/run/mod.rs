@@ -6,6 +6,7 @@
 //! input row is either used or rejected with its reason, and the control totals say so.
 
 pub mod aggregate;
+pub mod cells;
 mod explain;
 mod fast;
 mod limits;
@@ -40,8 +41,9 @@ use aggregate::{Acc, Spec};
 pub struct ScoreLine {
     pub rep: String,
     pub period: Period,
-    /// Each metric's value, in the order the policy defines them; empty when it has none.
-    pub metrics: Vec<Option<Value>>,
+    /// Each metric's value as written, in the order the policy defines them; empty when it has
+    /// none.
+    pub metrics: cells::Cells,
     pub score: Option<Decimal>,
     pub grade: Option<String>,
 }
@@ -912,17 +914,17 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
             }
             if shown {
                 // An empty metric is an empty cell; any error fails the run, naming the metric.
-                let values: Vec<Option<Value>> = metrics
-                    .iter()
-                    .map(|m| {
-                        rules.name_value(&m.name.text, m.name.span).map_err(|e| {
-                            fail(EvalError {
-                                message: format!("metric `{}`: {}", m.name.text, e.message),
-                                span: e.span,
-                            })
+                let mut values = cells::Cells::with_capacity(metrics.len());
+                for m in &metrics {
+                    let value = rules.name_value(&m.name.text, m.name.span).map_err(|e| {
+                        fail(EvalError {
+                            message: format!("metric `{}`: {}", m.name.text, e.message),
+                            span: e.span,
                         })
-                    })
-                    .collect::<Result<_, _>>()?;
+                    })?;
+                    values.push(&value);
+                }
+                let values = values.done();
                 let score = if has_score {
                     Some(rules.score(Span::default()).map_err(fail)?)
                 } else {

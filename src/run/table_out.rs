@@ -5,7 +5,7 @@
 //! values the CSV cells as strings (money stays exact: never a floating-point number); an empty
 //! cell is `null`.
 
-use std::io;
+use std::io::{self, Write};
 
 /// The format of a run's output tables.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -29,60 +29,67 @@ impl Format {
     }
 }
 
-pub struct TableWriter {
+/// A table written as it is filled, to any writer (a file while a run writes its outputs).
+pub struct TableWriter<W: Write> {
     header: Vec<String>,
-    csv: Option<csv::Writer<Vec<u8>>>,
-    json: Vec<u8>,
+    out: Out<W>,
     rows: usize,
 }
 
-impl TableWriter {
-    pub fn new<S: AsRef<str>>(format: Format, header: &[S]) -> io::Result<TableWriter> {
-        let csv = match format {
+enum Out<W: Write> {
+    Csv(Box<csv::Writer<W>>),
+    Json(W),
+}
+
+impl<W: Write> TableWriter<W> {
+    pub fn new<S: AsRef<str>>(format: Format, header: &[S], mut to: W) -> io::Result<TableWriter<W>> {
+        let out = match format {
             Format::Csv => {
-                let mut w = csv::Writer::from_writer(Vec::new());
+                let mut w = csv::Writer::from_writer(to);
                 w.write_record(header.iter().map(AsRef::as_ref))?;
-                Some(w)
+                Out::Csv(Box::new(w))
             }
-            Format::Json => None,
+            Format::Json => {
+                to.write_all(b"[")?;
+                Out::Json(to)
+            }
         };
         Ok(TableWriter {
             header: header.iter().map(|h| h.as_ref().to_string()).collect(),
-            csv,
-            json: b"[".to_vec(),
+            out,
             rows: 0,
         })
     }
 
     pub fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> io::Result<()> {
-        if let Some(w) = &mut self.csv {
-            return Ok(w.write_record(cells.iter().map(AsRef::as_ref))?);
-        }
-        self.json
-            .extend_from_slice(if self.rows == 0 { b"\n{" } else { b",\n{" });
+        let json = match &mut self.out {
+            Out::Csv(w) => return Ok(w.write_record(cells.iter().map(AsRef::as_ref))?),
+            Out::Json(w) => w,
+        };
+        json.write_all(if self.rows == 0 { b"\n{" } else { b",\n{" })?;
         for (i, (key, cell)) in self.header.iter().zip(cells).enumerate() {
             if i > 0 {
-                self.json.push(b',');
+                json.write_all(b",")?;
             }
-            serde_json::to_writer(&mut self.json, key)?;
-            self.json.push(b':');
+            serde_json::to_writer(&mut *json, key)?;
+            json.write_all(b":")?;
             match cell.as_ref() {
-                "" => self.json.extend_from_slice(b"null"),
-                text => serde_json::to_writer(&mut self.json, text)?,
+                "" => json.write_all(b"null")?,
+                text => serde_json::to_writer(&mut *json, text)?,
             }
         }
-        self.json.push(b'}');
+        json.write_all(b"}")?;
         self.rows += 1;
         Ok(())
     }
 
-    pub fn finish(self) -> io::Result<Vec<u8>> {
-        match self.csv {
-            Some(w) => w.into_inner().map_err(|e| e.into_error()),
-            None => {
-                let mut out = self.json;
-                out.extend_from_slice(if self.rows == 0 { b"]\n" } else { b"\n]\n" });
-                Ok(out)
+    /// Ends the table and gives the writer back.
+    pub fn finish(self) -> io::Result<W> {
+        match self.out {
+            Out::Csv(w) => w.into_inner().map_err(|e| e.into_error()),
+            Out::Json(mut w) => {
+                w.write_all(if self.rows == 0 { b"]\n" } else { b"\n]\n" })?;
+                Ok(w)
             }
         }
     }
@@ -94,16 +101,16 @@ mod tests {
 
     #[test]
     fn json_has_the_csv_columns_in_order_with_empty_cells_null() {
-        let mut t = TableWriter::new(Format::Json, &["salesperson", "base", "rate"]).unwrap();
+        let mut t = TableWriter::new(Format::Json, &["salesperson", "base", "rate"], Vec::new()).unwrap();
         t.row(&["E1", "", "marginal \"tiers\""]).unwrap();
         t.row(&["W1", "10.00", "x"]).unwrap();
         assert_eq!(
             String::from_utf8(t.finish().unwrap()).unwrap(),
             "[\n{\"salesperson\":\"E1\",\"base\":null,\"rate\":\"marginal \\\"tiers\\\"\"},\n{\"salesperson\":\"W1\",\"base\":\"10.00\",\"rate\":\"x\"}\n]\n"
         );
-        let empty = TableWriter::new(Format::Json, &["a"]).unwrap();
+        let empty = TableWriter::new(Format::Json, &["a"], Vec::new()).unwrap();
         assert_eq!(empty.finish().unwrap(), b"[]\n");
-        let mut c = TableWriter::new(Format::Csv, &["a", "b"]).unwrap();
+        let mut c = TableWriter::new(Format::Csv, &["a", "b"], Vec::new()).unwrap();
         c.row(&["1", ""]).unwrap();
         assert_eq!(c.finish().unwrap(), b"a,b\n1,\n");
     }

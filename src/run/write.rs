@@ -7,8 +7,9 @@
 //! sources) and of every output written. Paths are kept as given, never made absolute, and there
 //! is no timestamp, so the same run on another machine gives the same manifest.
 
-use std::io::Write;
-use std::path::Path;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -16,8 +17,7 @@ use serde_json::json;
 use super::RunOutput;
 use super::table_out::{Format, TableWriter};
 use crate::eval::calendar::{FiscalCalendar, Period};
-use crate::eval::rules::Value;
-use crate::input::hash::sha256_hex;
+use crate::input::hash::HashingWriter;
 use crate::input::reader::SourceSummary;
 
 /// What the manifest records besides the outputs.
@@ -94,25 +94,84 @@ pub struct RosterInput<'a> {
     pub rejected: u64,
 }
 
+/// An output file being written: a temporary file beside its final name, hashed as it is
+/// written.
+type OutFile = HashingWriter<BufWriter<File>>;
+
+/// The temporary files of one writing of the outputs, renamed into place only once every one
+/// of them is complete, and removed when anything fails.
+struct Staged {
+    dir: PathBuf,
+    names: Vec<String>,
+}
+
+impl Staged {
+    fn tmp(&self, name: &str) -> PathBuf {
+        self.dir.join(format!(".{name}.tmp"))
+    }
+
+    fn create(&mut self, name: String) -> std::io::Result<OutFile> {
+        let file = File::create(self.tmp(&name))?;
+        self.names.push(name);
+        Ok(HashingWriter::new(BufWriter::with_capacity(1 << 16, file)))
+    }
+
+    /// Flushes a complete file to disk: its SHA-256 and length.
+    fn close(file: OutFile) -> std::io::Result<(String, u64)> {
+        let (sha256, bytes, buffered) = file.finish();
+        buffered.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        Ok((sha256, bytes))
+    }
+
+    fn commit(self) -> std::io::Result<()> {
+        for name in &self.names {
+            std::fs::rename(self.tmp(name), self.dir.join(name))?;
+        }
+        Ok(())
+    }
+
+    fn discard(self) {
+        for name in &self.names {
+            let _ = std::fs::remove_file(self.tmp(name));
+        }
+    }
+}
+
+/// Writes the outputs of a run into `dir`: each table streamed into a temporary file, then
+/// the manifest with their hashes, then all renamed into place. On failure the temporary
+/// files are removed and the files already there are left as they were.
 pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &ManifestInfo) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
+    let mut staged = Staged {
+        dir: dir.to_path_buf(),
+        names: Vec::new(),
+    };
+    match write_staged(&mut staged, out, cal, info) {
+        Ok(()) => staged.commit(),
+        Err(e) => {
+            staged.discard();
+            Err(e)
+        }
+    }
+}
+
+fn write_staged(
+    staged: &mut Staged,
+    out: &RunOutput,
+    cal: &FiscalCalendar,
+    info: &ManifestInfo,
+) -> std::io::Result<()> {
+    let ext = info.format.extension();
     let dp = crate::money::decimals(info.rounding_unit);
     let money = |d: Decimal| format!("{d:.dp$}");
-    let value = |v: &Option<Value>| match v {
-        Some(Value::Num(d)) => d.round_dp(6).normalize().to_string(),
-        Some(Value::Text(t)) => t.clone(),
-        Some(Value::Bool(b)) => b.to_string(),
-        Some(Value::Date(d)) => d.to_string(),
-        None => String::new(),
-    };
 
     let mut header = vec!["salesperson".to_string(), "period".into()];
     header.extend(out.metric_names.iter().cloned());
     header.extend(["score".to_string(), "grade".into(), "policy_version".into()]);
-    let mut scores = TableWriter::new(info.format, &header)?;
+    let mut scores = TableWriter::new(info.format, &header, staged.create(format!("scores.{ext}"))?)?;
     for s in &out.scores {
         let mut row = vec![s.rep.clone(), cal.label(s.period)];
-        row.extend(s.metrics.iter().map(value));
+        row.extend(s.metrics.iter().map(str::to_string));
         row.push(
             s.score
                 .map(|d| d.round_dp(6).normalize().to_string())
@@ -135,6 +194,7 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
             "amount",
             "policy_version",
         ],
+        staged.create(format!("payouts.{ext}"))?,
     )?;
     for p in &out.payouts {
         payouts.row(&[
@@ -152,6 +212,7 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
     let mut measures = TableWriter::new(
         info.format,
         &["salesperson", "period", "measure", "evidence", "policy_version"],
+        staged.create(format!("measures.{ext}"))?,
     )?;
     for m in &out.measures {
         measures.row(&[
@@ -163,7 +224,11 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
         ])?;
     }
 
-    let mut rejects = TableWriter::new(info.format, &["file", "line", "column", "field", "value", "reason"])?;
+    let mut rejects = TableWriter::new(
+        info.format,
+        &["file", "line", "column", "field", "value", "reason"],
+        staged.create(format!("rejects.{ext}"))?,
+    )?;
     for r in &out.rejects {
         rejects.row(&[
             r.file.display().to_string(),
@@ -212,20 +277,16 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
         }));
     }
 
-    let ext = info.format.extension();
-    let data: [(String, Vec<u8>); 4] = [
-        (format!("scores.{ext}"), scores.finish()?),
-        (format!("payouts.{ext}"), payouts.finish()?),
-        (format!("measures.{ext}"), measures.finish()?),
-        (format!("rejects.{ext}"), rejects.finish()?),
-    ];
-    // Hashed from the very bytes written below. The manifest cannot hold its own hash.
+    // Hashed from the very bytes written. The manifest cannot hold its own hash.
     let mut hashes = serde_json::Map::new();
-    for (name, bytes) in &data {
-        hashes.insert(
-            name.clone(),
-            json!({ "sha256": sha256_hex(bytes), "bytes": bytes.len() }),
-        );
+    for (name, table) in [
+        ("scores", scores),
+        ("payouts", payouts),
+        ("measures", measures),
+        ("rejects", rejects),
+    ] {
+        let (sha256, bytes) = Staged::close(table.finish()?)?;
+        hashes.insert(format!("{name}.{ext}"), json!({ "sha256": sha256, "bytes": bytes }));
     }
     let total: Decimal = out.payouts.iter().map(|p| p.amount).sum();
     let mut policy = json!({ "file": info.policy_file, "sha256": info.policy_sha256, "version": info.version });
@@ -268,18 +329,8 @@ pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &M
     }
     let manifest = serde_json::to_string_pretty(&manifest).map_err(std::io::Error::other)?;
 
-    let files = data.into_iter().chain(std::iter::once((
-        "manifest.json".to_string(),
-        format!("{manifest}\n").into_bytes(),
-    )));
-    for (name, bytes) in files {
-        let tmp = dir.join(format!(".{name}.tmp"));
-        {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(&bytes)?;
-            f.sync_all()?;
-        }
-        std::fs::rename(&tmp, dir.join(name))?;
-    }
+    let mut file = staged.create("manifest.json".to_string())?;
+    file.write_all(format!("{manifest}\n").as_bytes())?;
+    Staged::close(file)?;
     Ok(())
 }
