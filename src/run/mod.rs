@@ -7,6 +7,7 @@
 
 pub mod aggregate;
 pub mod cells;
+mod commission;
 mod explain;
 mod fast;
 mod limits;
@@ -735,97 +736,10 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
             for kind in &items {
                 match kind {
                     ItemKind::Commission(c) if c.per.unwrap_or(assess) == period.kind => {
-                        // Returns of earlier periods' sales are left out of the base, and taken
-                        // back at the rate those periods paid.
-                        let linked = state
-                            .linked_returns(rep, slot, c)
-                            .map_err(fail)?
-                            .filter(|l| !l.by_period.is_empty());
-                        let mut unlinked = match &linked {
-                            Some(l) => Some(state.without_linked(&place, l).map_err(fail)?),
-                            None => None,
-                        };
-                        let own = unlinked.as_mut().unwrap_or(&mut rules);
-                        // An empty base is an empty cell (the commission then pays 0).
-                        let base = match own.value(&c.base).map_err(fail)? {
-                            Some(Value::Num(d)) => Some(d),
-                            _ => None,
-                        };
-                        let paid = bal.paid.get(&c.name.text).map_or(&[][..], Vec::as_slice);
-                        let year = Period {
-                            fiscal_year: period.fiscal_year,
-                            kind: PeriodKind::Year,
-                            index: 1,
-                        };
-                        let overflow = |_| {
-                            fail(EvalError {
-                                message: "arithmetic overflow adding up what the commission paid".into(),
-                                span: c.name.span,
-                            })
-                        };
-                        let so_far = limits::paid_within(paid, &state.cal, year).map_err(overflow)?;
-                        let (amount, how) = if c.year_to_date.is_some() {
-                            // Pay the year to date's commission less what the year has paid.
-                            let ytd = state
-                                .slots
-                                .iter()
-                                .position(|y| y.year_to_date && y.period == period)
-                                .ok_or_else(|| {
-                                    fail(EvalError {
-                                        message: "no year to date".into(),
-                                        span: c.name.span,
-                                    })
-                                })?;
-                            let ytd_place = Place { state, rep, slot: ytd };
-                            let mut ytd_rules = state.rules(rep, ytd).with_world(&ytd_place);
-                            let total = ytd_rules.commission(c).map_err(fail)?;
-                            (
-                                crate::money::sub(total, so_far).map_err(overflow)?,
-                                "year-to-date true-up",
-                            )
-                        } else if c.per_record.is_some() {
-                            (state.per_record(rep, slot, c, &mut rules).map_err(fail)?, "")
-                        } else {
-                            (own.commission(c).map_err(fail)?, "")
-                        };
-                        let (amount, _) =
-                            limits::apply_longer(c, period, &state.cal, paid, amount).map_err(overflow)?;
-                        let taken = match &linked {
-                            Some(l) => {
-                                let rated = bal.rated.get(&c.name.text).map_or(&[][..], Vec::as_slice);
-                                state.take_back(c, l, rated, &mut rules).map_err(fail)?
-                            }
-                            None => Vec::new(),
-                        };
-                        if c.original_rate.is_some() {
-                            let rated = (period, base.unwrap_or_default(), amount);
-                            bal.rated.entry(c.name.text.clone()).or_default().push(rated);
-                        }
-                        // What the commission paid, its clawbacks included: for caps and draws.
-                        let net = taken
-                            .iter()
-                            .try_fold(amount, |sum, t| crate::money::add(sum, t.amount))
-                            .map_err(overflow)?;
-                        bal.paid.entry(c.name.text.clone()).or_default().push((period, net));
-                        commissions.insert(c.name.text.clone(), net);
-                        let mode = match c.mode {
-                            TierMode::Marginal => "marginal tiers",
-                            TierMode::Retroactive => "retroactive tiers",
-                            TierMode::Interpolated => "interpolated tiers",
-                        };
-                        let rate = if how.is_empty() {
-                            mode.to_string()
-                        } else {
-                            format!("{mode}, {how}")
-                        };
-                        let component = if amount < Decimal::ZERO {
-                            "clawback"
-                        } else {
-                            "commission"
-                        };
-                        lines.push(line(component, &c.name.text, base, &rate, amount));
-                        for t in taken {
-                            lines.push(line("clawback", &c.name.text, Some(t.returned), &t.rate, t.amount));
+                        let paid = commission::pay(&place, &mut rules, c, bal).map_err(fail)?;
+                        commissions.insert(c.name.text.clone(), paid.net);
+                        for l in paid.lines {
+                            lines.push(line(l.component, &c.name.text, l.base, &l.rate, l.amount));
                         }
                     }
                     ItemKind::Bonus(b) if b.per == period.kind => {
