@@ -290,6 +290,7 @@ impl Prepared {
             period: self.period,
             engine: self.engine,
             progress: rulebook::progress::Progress::hidden(),
+            metric_values: true,
         }
     }
 }

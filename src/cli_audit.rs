@@ -133,7 +133,11 @@ fn money_impact(
     };
     let (po, pn) = (prepared(old, old_text)?, prepared(new, new_text)?);
     // One reading of the records serves both versions when they read them alike.
-    let runs = [po.run(), pn.run()];
+    // The report compares scores, grades, payouts and measures, not each metric's value.
+    let runs = [po.run(), pn.run()].map(|r| rulebook::run::Run {
+        metric_values: false,
+        ..r
+    });
     let read_once = rulebook::run::reads_alike(&runs[0], &runs[1]);
     let outputs = rulebook::run::run_together(&runs).map_err(|failed| {
         let e = failed.error;

@@ -33,6 +33,7 @@ pub fn explain(run: &Run, text: &str, file: &str, rep: &str) -> Result<String, R
         period: run.period,
         engine: Engine::Reference,
         progress: run.progress.clone(),
+        metric_values: true,
     };
     let (state, mut output) = read_all(run)?;
     // The run's own evaluation, so that the amounts below are the lines it writes, balances

@@ -153,6 +153,9 @@ pub struct Run<'a> {
     pub engine: Engine,
     /// Advanced as the sources are read; hidden unless the caller shows it.
     pub progress: crate::progress::Progress,
+    /// Whether score lines carry each metric's value (`scores.csv` does; a money impact, which
+    /// compares scores, grades, payouts and measures, does without them).
+    pub metric_values: bool,
 }
 
 /// Which evaluator reads the records.
@@ -836,7 +839,10 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
                             span: e.span,
                         })
                     })?;
-                    values.push(&value);
+                    // Evaluated either way: a metric that cannot be computed fails the run.
+                    if run.metric_values {
+                        values.push(&value);
+                    }
                 }
                 let values = values.done();
                 let score = if has_score {
