@@ -18,6 +18,17 @@ pub struct Period {
     pub index: u8,
 }
 
+/// The months from the month of `from` to the month of `to` (0 in the same month, negative
+/// when `to` is earlier): the column of a month in tables that start with `from`'s month.
+pub fn months_between(from: (i32, u8), to: (i32, u8)) -> i32 {
+    (to.0 - from.0) * 12 + i32::from(to.1) - i32::from(from.1)
+}
+
+/// The (year, month) of a date, for [`months_between`].
+pub fn year_month(d: Date) -> (i32, u8) {
+    (i32::from(d.year()), d.month() as u8)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FiscalCalendar {
     /// The month the fiscal year starts in, 1–12.
@@ -153,6 +164,15 @@ fn days_between(a: Date, b: Date) -> i32 {
 mod tests {
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn months_between_counts_calendar_months_across_years() {
+        assert_eq!(months_between((2027, 4), (2027, 4)), 0);
+        assert_eq!(months_between((2027, 4), (2028, 3)), 11);
+        assert_eq!(months_between((2027, 12), (2028, 1)), 1);
+        assert_eq!(months_between((2028, 1), (2027, 12)), -1);
+        assert_eq!(year_month(date(2027, 2, 28)), (2027, 2));
+    }
 
     #[test]
     fn fiscal_year_starting_in_april() {

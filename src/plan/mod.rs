@@ -107,7 +107,7 @@ impl<'a> SourcePlan<'a> {
     /// The table column of a day inside the window.
     pub fn column(&self, day: Day) -> usize {
         let (start, _) = self.window;
-        let months = |d: Day| d.year() * 12 + d.month() as i32;
-        (months(day) - months(start)) as usize
+        let ym = |d: Day| (d.year(), d.month() as u8);
+        crate::eval::calendar::months_between(ym(start), ym(day)) as usize
     }
 }

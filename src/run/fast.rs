@@ -3,6 +3,7 @@
 //! the rules.
 
 use super::{RunError, RunOutput, SourceTotals, State};
+use crate::eval::calendar::{months_between, year_month};
 use crate::input::config::SourceBinding;
 use crate::plan::cells::Day;
 use crate::plan::keys::IdIndex;
@@ -34,10 +35,7 @@ pub(super) fn read_source(
     };
     let label = state.cal.label(run.period);
     let (start, end) = state.window;
-    let months = {
-        let m = |d: jiff::civil::Date| i32::from(d.year()) * 12 + i32::from(d.month());
-        (m(end) - m(start) + 1) as usize
-    };
+    let months = (months_between(year_month(start), year_month(end)) + 1) as usize;
     let plan = SourcePlan::compile(
         binding,
         &state.specs,

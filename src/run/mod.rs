@@ -27,7 +27,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::check::Model;
-use crate::eval::calendar::{FiscalCalendar, Period};
+use crate::eval::calendar::{FiscalCalendar, Period, months_between, year_month};
 use crate::eval::rules::{EvalError, Rules, Value, World};
 use crate::eval::targets::{RosterEntry, TargetSheet};
 use crate::input::config::SourceBinding;
@@ -256,9 +256,9 @@ impl State<'_> {
     fn aggregate(&self, spec: usize, rep: usize, slot: usize) -> Result<Option<Value>, EvalError> {
         if let Some(&(table, index)) = self.in_table.get(&spec) {
             let s = &self.slots[slot];
-            let month = |d: jiff::civil::Date| i32::from(d.year()) * 12 + i32::from(d.month());
-            let first = (month(s.start) - month(self.window.0)) as usize;
-            let last = (month(s.end) - month(self.window.0)) as usize;
+            let from = year_month(self.window.0);
+            let first = months_between(from, year_month(s.start)) as usize;
+            let last = months_between(from, year_month(s.end)) as usize;
             return self.tables[table]
                 .value(index, rep, first..last + 1)
                 .map_err(|_| EvalError {
