@@ -24,6 +24,7 @@ use crate::input::config::Format;
 use crate::input::decode::{Encoding, EncodingChoice};
 use crate::input::reader::{InputError, Rejection, SourceReader, SourceSummary};
 use crate::progress::Progress;
+use crate::run::reasons;
 
 /// Bytes per block of work.
 const BLOCK: u64 = 4 << 20;
@@ -734,12 +735,7 @@ fn row<'r>(shared: &'r Shared, w: &mut Work, fields: &[&'r str], cells: &mut Vec
         Some((i, V::Text(id))) => match shared.reps.get(id.as_bytes()) {
             Some(r) => Some(r),
             None => {
-                refuse(
-                    w,
-                    i,
-                    id.to_string(),
-                    format!("unknown salesperson `{id}`: not on the roster"),
-                );
+                refuse(w, i, id.to_string(), reasons::unknown_salesperson(id));
                 return;
             }
         },
@@ -875,7 +871,7 @@ fn name_first_lines(shared: &Shared, done: &mut Merged) -> Result<(), InputError
     }
     for (i, key) in &done.duplicates {
         let first = wanted.get(key.as_str()).copied().flatten().unwrap_or(0);
-        done.rejects[*i].reason = format!("duplicate key: `{key}` is already on line {first}");
+        done.rejects[*i].reason = reasons::duplicate_key(key, first);
     }
     Ok(())
 }

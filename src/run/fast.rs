@@ -47,10 +47,7 @@ pub(super) fn read_source(
         run.model.roster.as_deref(),
         (Day::from_date(start), Day::from_date(end)),
         months,
-        format!(
-            "before fiscal year {}, which the period {label} is in",
-            run.period.fiscal_year
-        ),
+        super::reasons::before_year(run.period.fiscal_year, &label),
     );
     let read = match read_fast(&plan, reps, run.roster, threads(), &run.progress).map_err(RunError::Input)? {
         Outcome::NotFast => return Ok(false),

@@ -12,6 +12,7 @@ mod explain;
 mod fast;
 mod limits;
 pub mod paid;
+pub mod reasons;
 mod records;
 mod reference;
 mod returns;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::aggregate::{self, Acc};
-use super::{EVIDENCE_LINES, RunError, RunOutput, SourceTotals, State};
+use super::{EVIDENCE_LINES, RunError, RunOutput, SourceTotals, State, reasons};
 use crate::eval::rules::Value;
 use crate::input::config::SourceBinding;
 use crate::input::reader::{InputError, Record, Rejection, SourceReader};
@@ -82,10 +82,7 @@ pub(super) fn read_source(
         };
         if let Some(key) = key_field.and_then(|i| row.text(i)) {
             if let Some(first) = keys.get(key) {
-                out.rejects.push(reject(
-                    format!("duplicate key: `{key}` is already on line {first}"),
-                    key_field,
-                ));
+                out.rejects.push(reject(reasons::duplicate_key(key, *first), key_field));
                 rejected_amount += amount.unwrap_or_default();
                 continue;
             }
@@ -95,10 +92,7 @@ pub(super) fn read_source(
             Some(id) => match reps.get(id) {
                 Some(r) => Some(*r),
                 None => {
-                    out.rejects.push(reject(
-                        format!("unknown salesperson `{id}`: not on the roster"),
-                        rep_field,
-                    ));
+                    out.rejects.push(reject(reasons::unknown_salesperson(id), rep_field));
                     rejected_amount += amount.unwrap_or_default();
                     continue;
                 }
@@ -117,11 +111,7 @@ pub(super) fn read_source(
         if let Some(d) = date
             && d < start
         {
-            let reason = format!(
-                "before fiscal year {}, which the period {} is in",
-                run.period.fiscal_year,
-                state.cal.label(run.period)
-            );
+            let reason = reasons::before_year(run.period.fiscal_year, &state.cal.label(run.period));
             out.rejects.push(reject(reason, date_field));
             rejected_amount += amount.unwrap_or_default();
             continue;
