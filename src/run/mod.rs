@@ -707,6 +707,13 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
     let assess = run.model.calendar.assess;
     let (show_from, show_to) = (state.cal.start(run.period), state.cal.end(run.period));
     let mut balances: Vec<Balances> = run.roster.iter().map(|_| Balances::default()).collect();
+    // One score line per salesperson employed in each period shown: reserved at once, as a
+    // vector grown by doubling can hold twice that for a while.
+    let lines: usize = (state.slots.iter().enumerate())
+        .filter(|(_, s)| !s.year_to_date && s.start >= show_from && s.end <= show_to)
+        .map(|(slot, _)| (0..run.roster.len()).filter(|&rep| state.employed(rep, slot)).count())
+        .sum();
+    out.scores.reserve_exact(lines);
     for (slot, s) in state.slots.iter().enumerate().filter(|(_, s)| !s.year_to_date) {
         let period = s.period;
         // Earlier periods of the year are computed for the balances, shown only when asked for.
