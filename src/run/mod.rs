@@ -212,14 +212,15 @@ struct State<'a> {
     given: Vec<BTreeMap<String, Value>>,
     /// Each salesperson's monthly targets: (first day of the month, amount).
     targets: Vec<Vec<(jiff::civil::Date, Decimal)>>,
-    /// Sums over groups already computed: (expression, roster field, group, slot) → sum.
+    /// Sums over groups already computed: (expression's span, grouping, group, slot) → sum.
     across: RefCell<BTreeMap<AcrossKey, Decimal>>,
     /// The aggregations whose records `per record` commissions pay, and those records (in date
     /// order once read).
     record_bases: records::RecordBases<'a>,
     records: records::Records,
-    /// The groups of each roster field a roll-up is taken `by`.
-    groups: RefCell<BTreeMap<String, Arc<Groups>>>,
+    /// The groupings of the roster by each field a roll-up is taken `by`, in the order first
+    /// asked for (a roll-up's key holds the index).
+    groups: RefCell<Vec<(String, Arc<Grouping>)>>,
     /// The aggregations whose records are kept: the per-record bases of every policy read.
     kept: BTreeSet<usize>,
     /// The commissions that take returns back at the original rate, and the returns of their
@@ -232,9 +233,15 @@ struct State<'a> {
 }
 
 /// Salespeople by their value of one roster field (none when they have no such field).
-type Groups = BTreeMap<Option<String>, Vec<usize>>;
+/// The roster grouped by one field: each salesperson's group, and each group's members in
+/// roster order (those without the field form a group of their own).
+struct Grouping {
+    group_of: Vec<usize>,
+    members: Vec<Vec<usize>>,
+}
 
-type AcrossKey = (usize, usize, String, Option<String>, usize);
+/// (expression's start, end, grouping, group, slot): no allocation to look a sum up.
+type AcrossKey = (usize, usize, usize, usize, usize);
 
 /// How many input lines `explain` lists for each aggregation.
 const EVIDENCE_LINES: usize = 5;
@@ -286,17 +293,16 @@ impl World for Place<'_, '_> {
     }
 
     fn across(&self, expr: &Expr, by: &str) -> Result<Decimal, EvalError> {
-        let roster = self.state.run.roster;
-        let mine = roster[self.rep].attrs.get(by);
         // Everyone in the group asks for the same sum: computed once per group and slot, so a
         // roll-up costs one pass over the roster, not one per salesperson.
-        let key = (expr.span.start, expr.span.end, by.to_string(), mine.cloned(), self.slot);
+        let (grouping, groups) = self.state.grouping(by);
+        let group = groups.group_of[self.rep];
+        let key = (expr.span.start, expr.span.end, grouping, group, self.slot);
         if let Some(&total) = self.state.across.borrow().get(&key) {
             return Ok(total);
         }
-        let members = self.state.members(by);
         let mut total = Decimal::ZERO;
-        for &i in members.get(&mine.cloned()).into_iter().flatten() {
+        for &i in &groups.members[group] {
             if self.state.employed(i, self.slot) {
                 let place = Place {
                     state: self.state,
@@ -362,18 +368,29 @@ impl World for Place<'_, '_> {
 }
 
 impl State<'_> {
-    /// The salespeople of each group of roster field `by`, in roster order.
-    fn members(&self, by: &str) -> Arc<Groups> {
-        if let Some(groups) = self.groups.borrow().get(by) {
-            return Arc::clone(groups);
+    /// The roster grouped by field `by`, and its index among the groupings.
+    fn grouping(&self, by: &str) -> (usize, Arc<Grouping>) {
+        if let Some(i) = self.groups.borrow().iter().position(|(field, _)| field == by) {
+            return (i, Arc::clone(&self.groups.borrow()[i].1));
         }
-        let mut groups = Groups::new();
+        let mut index: BTreeMap<Option<&String>, usize> = BTreeMap::new();
+        let mut grouping = Grouping {
+            group_of: Vec::with_capacity(self.run.roster.len()),
+            members: Vec::new(),
+        };
         for (i, r) in self.run.roster.iter().enumerate() {
-            groups.entry(r.attrs.get(by).cloned()).or_default().push(i);
+            let next = index.len();
+            let group = *index.entry(r.attrs.get(by)).or_insert(next);
+            if group == grouping.members.len() {
+                grouping.members.push(Vec::new());
+            }
+            grouping.members[group].push(i);
+            grouping.group_of.push(group);
         }
-        let groups = Arc::new(groups);
-        self.groups.borrow_mut().insert(by.to_string(), Arc::clone(&groups));
-        groups
+        let grouping = Arc::new(grouping);
+        let mut groups = self.groups.borrow_mut();
+        groups.push((by.to_string(), Arc::clone(&grouping)));
+        (groups.len() - 1, grouping)
     }
 
     fn employed(&self, rep: usize, slot: usize) -> bool {
@@ -463,7 +480,7 @@ fn new_state<'a>(run: &'a Run<'a>, specs: Vec<Spec<'a>>, spec_at: BTreeMap<(usiz
         given: roster_values(run),
         targets: monthly_targets(run, &cal),
         across: RefCell::new(BTreeMap::new()),
-        groups: RefCell::new(BTreeMap::new()),
+        groups: RefCell::new(Vec::new()),
         records: BTreeMap::new(),
         kept: BTreeSet::new(),
         returns: BTreeMap::new(),
