@@ -10,74 +10,17 @@
 //! from the current directory, or from `--root`. Exit codes: 0 every output identical, 1 an input
 //! changed or an output differs, 2 no usable manifest or I/O trouble.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use rulebook::input::hash::{sha256_file, sha256_hex};
-use serde::Deserialize;
+use rulebook::run::manifest::{Manifest, ManifestError};
 
 use crate::cli::{RunInput, run_to};
 
 /// Differing lines shown per file; the rest are counted.
 const MAX_SHOWN: usize = 20;
-
-/// The parts of `manifest.json` a re-run needs (see `run/write.rs`); other fields are ignored.
-#[derive(Deserialize)]
-struct Manifest {
-    rulebook: String,
-    arguments: Arguments,
-    policy: PolicyRecord,
-    config: FileRecord,
-    inputs: Vec<InputRecord>,
-    outputs: Outputs,
-    /// The `payouts.csv` of each run given to `--paid`.
-    #[serde(default)]
-    paid: Vec<FileRecord>,
-}
-
-#[derive(Deserialize)]
-struct Arguments {
-    period: String,
-    sources: Vec<String>,
-    #[serde(default)]
-    paid: Vec<String>,
-    /// `--format`, when not CSV.
-    #[serde(default)]
-    format: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct PolicyRecord {
-    file: String,
-    sha256: String,
-    /// With a policy history: each version applied; the directory itself has no hash of its own.
-    #[serde(default)]
-    versions: Vec<FileRecord>,
-}
-
-#[derive(Deserialize)]
-struct FileRecord {
-    file: String,
-    sha256: String,
-}
-
-#[derive(Deserialize)]
-struct InputRecord {
-    source: String,
-    file: String,
-    sha256: String,
-}
-
-#[derive(Deserialize)]
-struct Outputs {
-    files: BTreeMap<String, OutputRecord>,
-}
-
-#[derive(Deserialize)]
-struct OutputRecord {
-    sha256: String,
-}
 
 /// A directory that is removed when dropped, whatever way `verify` returns.
 struct TempDir(PathBuf);
@@ -120,7 +63,7 @@ pub fn verify(dir: &str, root: Option<&str>) -> u8 {
         eprintln!("error: `{dir}` is not a directory");
         return 2;
     }
-    let manifest = match read_manifest(dir, &out_dir) {
+    let manifest = match read_manifest(dir) {
         Ok(m) => m,
         Err(msg) => {
             eprintln!("{msg}");
@@ -197,25 +140,21 @@ pub fn verify(dir: &str, root: Option<&str>) -> u8 {
     compare_outputs(&manifest, &out_dir, &tmp.0)
 }
 
-fn read_manifest(dir: &str, out_dir: &Path) -> Result<Manifest, String> {
-    let shown = Path::new(dir).join("manifest.json");
-    let shown = shown.display();
-    let bytes = match std::fs::read(out_dir.join("manifest.json")) {
-        Ok(b) => b,
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            return Err(format!(
-                "error: `{shown}` does not exist\n  help: give the directory a `rulebook run --out` wrote to"
-            ));
+/// The run's manifest, or the error to print, with help for what `verify` needs.
+fn read_manifest(dir: &str) -> Result<Manifest, String> {
+    Manifest::read(Path::new(dir)).map_err(|e| match e {
+        ManifestError::Read { file, error } if error.kind() == ErrorKind::NotFound => format!(
+            "error: `{file}` does not exist\n  help: give the directory a `rulebook run --out` wrote to"
+        ),
+        ManifestError::Read { .. } => format!("error: {e}"),
+        ManifestError::Parse { file, error } => {
+            let help = if error.is_data() {
+                "\n  help: a manifest written before rulebook recorded the run configuration and the outputs' hashes cannot be re-performed; run the period again"
+            } else {
+                ""
+            };
+            format!("error: `{file}` is not a manifest rulebook can re-perform: {error}{help}")
         }
-        Err(e) => return Err(format!("error: cannot read `{shown}`: {e}")),
-    };
-    serde_json::from_slice(&bytes).map_err(|e| {
-        let help = if e.is_data() {
-            "\n  help: a manifest written before rulebook recorded the run configuration and the outputs' hashes cannot be re-performed; run the period again"
-        } else {
-            ""
-        };
-        format!("error: `{shown}` is not a manifest rulebook can re-perform: {e}{help}")
     })
 }
 

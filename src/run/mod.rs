@@ -11,6 +11,7 @@ mod commission;
 mod explain;
 mod fast;
 mod limits;
+pub mod manifest;
 pub mod paid;
 pub mod reasons;
 mod records;

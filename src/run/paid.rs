@@ -13,6 +13,7 @@ use std::path::Path;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
+use super::manifest::{Manifest, ManifestError};
 use super::{PayoutLine, RunOutput};
 use crate::eval::calendar::{FiscalCalendar, Period};
 use crate::input::hash::sha256_hex;
@@ -28,7 +29,8 @@ pub struct Paid {
     pub files: Vec<PaidFile>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// As the manifest records it (`paid`), and reads it back.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct PaidFile {
     pub file: String,
     pub sha256: String,
@@ -36,23 +38,6 @@ pub struct PaidFile {
 }
 
 type Key = (Period, String, String, String);
-
-/// The parts of a paid run's manifest read here.
-#[derive(Deserialize)]
-struct Manifest {
-    period: String,
-    outputs: Outputs,
-}
-
-#[derive(Deserialize)]
-struct Outputs {
-    files: BTreeMap<String, Hash>,
-}
-
-#[derive(Deserialize)]
-struct Hash {
-    sha256: String,
-}
 
 #[derive(Deserialize)]
 struct Line {
@@ -122,14 +107,10 @@ impl Paid {
     fn read_one(&mut self, dir: &str, cal: &FiscalCalendar, computed: &[Period]) -> Result<Vec<Key>, String> {
         let path = |name: &str| Path::new(dir).join(name);
         let shown = |name: &str| path(name).display().to_string();
-        let manifest = std::fs::read(path("manifest.json")).map_err(|e| {
-            format!(
-                "cannot read `{}`: {e} (give `--paid` the directory of a run)",
-                shown("manifest.json")
-            )
+        let manifest = Manifest::read(Path::new(dir)).map_err(|e| match e {
+            ManifestError::Read { .. } => format!("{e} (give `--paid` the directory of a run)"),
+            ManifestError::Parse { .. } => e.to_string(),
         })?;
-        let manifest: Manifest = serde_json::from_slice(&manifest)
-            .map_err(|e| format!("`{}` is not the manifest of a run: {e}", shown("manifest.json")))?;
         // The run wrote its tables as CSV or as JSON (`--format`); its manifest says which.
         let name = if manifest.outputs.files.contains_key("payouts.json") {
             "payouts.json"
