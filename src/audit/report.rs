@@ -176,7 +176,8 @@ pub fn markdown(old: &VersionInfo, new: &VersionInfo, changes: &[Change]) -> Str
     out
 }
 
-fn capitalise(s: &str) -> String {
+/// `s` with its first letter in upper case, to start a sentence.
+pub(super) fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
