@@ -138,8 +138,7 @@ fn money_impact(
         metric_values: false,
         ..r
     });
-    let read_once = rulebook::run::reads_alike(&runs[0], &runs[1]);
-    let outputs = rulebook::run::run_together(&runs).map_err(|failed| {
+    let together = rulebook::run::run_together(&runs).map_err(|failed| {
         let e = failed.error;
         match failed.run {
             Some(0) => eprintln!("error: running `{old}`: {e}"),
@@ -148,7 +147,8 @@ fn money_impact(
         }
         2u8
     })?;
-    let [ro, rn] = <[_; 2]>::try_from(outputs).map_err(|_| 2u8)?;
+    let read_once = together.read_once;
+    let [ro, rn] = <[_; 2]>::try_from(together.outputs).map_err(|_| 2u8)?;
     let side = |p: &Prepared, out| Side {
         output: out,
         cal: p.cal,

@@ -25,7 +25,7 @@ pub fn link<'p>(policy: &'p Policy, c: &Commission) -> Result<Link<'p>, String> 
     let ExprKind::Aggregate { arg, .. } = &aggregation.kind else {
         return Err("the base must be a metric defined as a `sum of` records".into());
     };
-    let source = source_of(arg).ok_or("the base's `sum of` names no source")?;
+    let source = arg.aggregated_source().ok_or("the base's `sum of` names no source")?;
     let declared = policy.items.iter().find_map(|i| match &i.kind {
         ItemKind::Source(s) if s.name.text == source => Some(s),
         _ => None,
@@ -44,16 +44,6 @@ pub fn link<'p>(policy: &'p Policy, c: &Commission) -> Result<Link<'p>, String> 
         source,
         field: &field.name.text,
     })
-}
-
-/// The source an aggregation's argument reads: `sales` in `sales.amount` or `sales`.
-fn source_of(e: &Expr) -> Option<&str> {
-    match &e.kind {
-        ExprKind::Path(Path { first, .. }) => Some(&first.text),
-        ExprKind::Paren(x) | ExprKind::Unary(_, x) => source_of(x),
-        ExprKind::Binary(_, l, r) => source_of(l).or_else(|| source_of(r)),
-        _ => None,
-    }
 }
 
 /// What returns adding up to `returned` (negative) take back when their sales' period paid

@@ -79,9 +79,11 @@ fn item_exprs(kind: &ItemKind) -> Vec<&Expr> {
 fn collect<'p>(e: &'p Expr, out: &mut Vec<Spec<'p>>) {
     match &e.kind {
         ExprKind::Aggregate { func, arg, filter } => {
-            let (source, arg) = match &arg.kind {
-                ExprKind::Path(Path { first, second: None }) => (first.text.clone(), None),
-                _ => (first_source(arg).unwrap_or_default(), Some(arg.as_ref())),
+            let source = arg.aggregated_source().unwrap_or_default().to_string();
+            // `count of sales` counts records: there is no argument to evaluate.
+            let arg = match &arg.kind {
+                ExprKind::Path(Path { second: None, .. }) => None,
+                _ => Some(arg.as_ref()),
             };
             out.push(Spec {
                 span: e.span,
@@ -99,15 +101,6 @@ fn collect<'p>(e: &'p Expr, out: &mut Vec<Spec<'p>>) {
             collect(r, out);
         }
         _ => {}
-    }
-}
-
-fn first_source(e: &Expr) -> Option<String> {
-    match &e.kind {
-        ExprKind::Path(Path { first, second: Some(_) }) => Some(first.text.clone()),
-        ExprKind::Paren(x) | ExprKind::Unary(_, x) => first_source(x),
-        ExprKind::Binary(_, l, r) => first_source(l).or_else(|| first_source(r)),
-        _ => None,
     }
 }
 

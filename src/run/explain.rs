@@ -506,7 +506,7 @@ impl Explainer<'_, '_> {
         let state = self.state;
         let base = rules.value(&c.base).map(|v| opt(&v)).unwrap_or_else(|e| e.message);
         let _ = writeln!(out, "  base {} = {base} this period", show(&c.base, Lang::En));
-        let pays = match state.record_pays(self.rep, self.slot, c) {
+        let pays = match state.record_pays(self.rep, self.slot, c, true) {
             Ok(p) => p,
             Err(e) => {
                 let _ = writeln!(out, "  {}", e.message);

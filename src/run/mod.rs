@@ -539,6 +539,14 @@ fn read_sources(state: &mut State) -> Result<RunOutput, RunError> {
     Ok(out)
 }
 
+/// What [`run_together`] gives: each run's output, in order, and whether the records were
+/// read once for all of them.
+#[derive(Debug, Default)]
+pub struct Together {
+    pub outputs: Vec<RunOutput>,
+    pub read_once: bool,
+}
+
 /// What failed in [`run_together`], and in which run.
 #[derive(Debug)]
 pub struct RunsError {
@@ -558,7 +566,7 @@ impl RunsError {
 
 /// Whether two runs read the records alike, so that one reading serves both: the same
 /// sources declared and bound to the same files, the same roster, period and slots.
-pub fn reads_alike(a: &Run, b: &Run) -> bool {
+fn reads_alike(a: &Run, b: &Run) -> bool {
     fn sources<'p>(run: &Run<'p>) -> Vec<&'p Source> {
         run.policy
             .items
@@ -587,16 +595,20 @@ pub fn reads_alike(a: &Run, b: &Run) -> bool {
 /// read the records alike, each source is read once for all of them: their aggregations are
 /// read together, then each policy's rules run on its own. Otherwise each is run on its own.
 /// Either way the outputs are those of [`run`] for each.
-pub fn run_together(runs: &[Run]) -> Result<Vec<RunOutput>, RunsError> {
+pub fn run_together(runs: &[Run]) -> Result<Together, RunsError> {
     let Some(first) = runs.first() else {
-        return Ok(Vec::new());
+        return Ok(Together::default());
     };
     if !runs.iter().all(|r| reads_alike(first, r)) {
-        return runs
+        let outputs = runs
             .iter()
             .enumerate()
             .map(|(i, r)| run(r).map_err(|e| RunsError::of(Some(i), e)))
-            .collect();
+            .collect::<Result<_, _>>()?;
+        return Ok(Together {
+            outputs,
+            read_once: false,
+        });
     }
     // An aggregation both versions compute (most of them) is read once.
     let mut specs = Vec::new();
@@ -616,7 +628,7 @@ pub fn run_together(runs: &[Run]) -> Result<Vec<RunOutput>, RunsError> {
     let linking: BTreeMap<usize, String> = states.iter().flat_map(linking).collect();
     let mut states = states.into_iter();
     let Some(mut reader) = states.next() else {
-        return Ok(Vec::new());
+        return Ok(Together::default());
     };
     reader.kept = kept;
     reader.linking = linking;
@@ -636,7 +648,7 @@ pub fn run_together(runs: &[Run]) -> Result<Vec<RunOutput>, RunsError> {
     }
     states.insert(0, reader);
     // Each policy's rules on a core of its own.
-    std::thread::scope(|scope| {
+    let outputs = std::thread::scope(|scope| {
         let handles: Vec<_> = states
             .into_iter()
             .enumerate()
@@ -653,7 +665,11 @@ pub fn run_together(runs: &[Run]) -> Result<Vec<RunOutput>, RunsError> {
             .into_iter()
             // A panic is a defect, as it would be on one thread: passed on as it is.
             .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
+            .collect::<Result<_, _>>()
+    })?;
+    Ok(Together {
+        outputs,
+        read_once: true,
     })
 }
 

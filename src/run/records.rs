@@ -56,7 +56,9 @@ impl State<'_> {
             return Ok(Decimal::ZERO);
         }
         let mut total = Decimal::ZERO;
-        for record in self.record_pays(rep, slot, c)? {
+        // Only marginal tiers pay by the measure before a record.
+        let before = c.mode == TierMode::Marginal;
+        for record in self.record_pays(rep, slot, c, before)? {
             total = total
                 .checked_add(record.paid)
                 .ok_or_else(|| fail("arithmetic overflow"))?;
@@ -125,8 +127,15 @@ pub(super) struct RecordPay {
 impl State<'_> {
     /// What each record of the period of `slot` pays under the `per record` commission `c`, in
     /// date order; their sum is what [`State::per_record`] settles. The measure before a record
-    /// is computed in every mode (only marginal pays by it), for `explain` to show.
-    pub(super) fn record_pays(&self, rep: usize, slot: usize, c: &Commission) -> Result<Vec<RecordPay>, EvalError> {
+    /// is computed when `measure_before` asks for it (marginal tiers pay by it; `explain` shows
+    /// it in every mode), and reused from the record before within a month.
+    pub(super) fn record_pays(
+        &self,
+        rep: usize,
+        slot: usize,
+        c: &Commission,
+        measure_before: bool,
+    ) -> Result<Vec<RecordPay>, EvalError> {
         let fail = |message: &str| EvalError {
             message: message.into(),
             span: c.base.span,
@@ -156,7 +165,8 @@ impl State<'_> {
                 .ok_or_else(|| fail("internal error: no year to date"))?;
             let measured_before = match last {
                 Some((at, x, m)) if at == ytd && x == before => m,
-                _ => self.measure(rep, ytd, c, name, before)?,
+                _ if measure_before => self.measure(rep, ytd, c, name, before)?,
+                _ => None,
             };
             let measured_after = self.measure(rep, ytd, c, name, cumulative)?;
             last = Some((ytd, cumulative, measured_after));

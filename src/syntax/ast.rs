@@ -283,6 +283,25 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// The source an aggregation's argument reads: `sales` in `count of sales` and in
+    /// `sum of sales.amount * 2` (the first field of a source it names).
+    pub fn aggregated_source(&self) -> Option<&str> {
+        fn first_field(e: &Expr) -> Option<&str> {
+            match &e.kind {
+                ExprKind::Path(Path { first, second: Some(_) }) => Some(&first.text),
+                ExprKind::Paren(x) | ExprKind::Unary(_, x) => first_field(x),
+                ExprKind::Binary(_, l, r) => first_field(l).or_else(|| first_field(r)),
+                _ => None,
+            }
+        }
+        match &self.kind {
+            ExprKind::Path(Path { first, second: None }) => Some(&first.text),
+            _ => first_field(self),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
     Number(Num),
