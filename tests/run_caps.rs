@@ -41,6 +41,35 @@ fn workdir(name: &str, policy: &str) -> std::path::PathBuf {
     )
 }
 
+/// The amounts `rulebook run --period 2027-Q1` pays, line by line.
+fn q1_amounts(dir: &std::path::Path) -> Vec<String> {
+    let out = rulebook(
+        dir,
+        &[
+            "run", "c.policy", "--config", "run.yaml", "--period", "2027-Q1", "--out", "q1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let payouts = std::fs::read_to_string(dir.join("q1/payouts.csv")).expect("payouts");
+    payouts
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(6).expect("amount").to_string())
+        .collect()
+}
+
+/// What `rulebook explain` says of E1 in `period`.
+fn explain(dir: &std::path::Path, period: &str) -> String {
+    let out = rulebook(
+        dir,
+        &[
+            "explain", "c.policy", "--config", "run.yaml", "--rep", "E1", "--period", period,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    text(&out)
+}
+
 #[test]
 fn a_quarterly_cap_is_shared_by_the_months_of_the_quarter() {
     let dir = workdir("quarterly", &common::monthly_policy(RULES));
@@ -60,19 +89,7 @@ fn a_quarterly_cap_is_shared_by_the_months_of_the_quarter() {
          E1,2027-05,commission,c,30000.00,marginal tiers,2000.00,1\n"
     );
     // Q1: January 3,000; February 3,000 capped at the 2,000 left; March nothing left.
-    let out = rulebook(
-        &dir,
-        &[
-            "run", "c.policy", "--config", "run.yaml", "--period", "2027-Q1", "--out", "q1",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let payouts = std::fs::read_to_string(dir.join("q1/payouts.csv")).expect("payouts");
-    let amounts: Vec<&str> = payouts
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').nth(6).expect("amount"))
-        .collect();
+    let amounts = q1_amounts(&dir);
     assert_eq!(amounts, ["3000.00", "2000.00", "0.00"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -80,14 +97,7 @@ fn a_quarterly_cap_is_shared_by_the_months_of_the_quarter() {
 #[test]
 fn explain_shows_what_the_quarter_has_left() {
     let dir = workdir("explain", &common::monthly_policy(RULES));
-    let out = rulebook(
-        &dir,
-        &[
-            "explain", "c.policy", "--config", "run.yaml", "--rep", "E1", "--period", "2027-02",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let said = text(&out);
+    let said = explain(&dir, "2027-02");
     assert!(
         said.contains(
             "quarterly cap 5,000: paid so far this quarter 3000.00 (2027-01 3000.00), remains 2000.00: the cap bit: 3000.00 → 2000.00"
@@ -107,30 +117,11 @@ fn with_minimum() -> String {
 fn a_quarterly_minimum_is_made_good_in_the_last_month_of_the_quarter() {
     let policy = with_minimum();
     let dir = workdir("minimum", &policy);
-    let out = rulebook(
-        &dir,
-        &[
-            "run", "c.policy", "--config", "run.yaml", "--period", "2027-Q1", "--out", "q1",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     // January and February pay their 3,000 each; March its 3,000 topped up to what the
     // quarter lacks: 12,000 − 6,000 = 6,000. The quarter pays exactly the minimum.
-    let payouts = std::fs::read_to_string(dir.join("q1/payouts.csv")).expect("payouts");
-    let amounts: Vec<&str> = payouts
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').nth(6).expect("amount"))
-        .collect();
+    let amounts = q1_amounts(&dir);
     assert_eq!(amounts, ["3000.00", "3000.00", "6000.00"]);
-    let out = rulebook(
-        &dir,
-        &[
-            "explain", "c.policy", "--config", "run.yaml", "--rep", "E1", "--period", "2027-03",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let said = text(&out);
+    let said = explain(&dir, "2027-03");
     assert!(
         said.contains(
             "quarterly minimum 12,000: paid so far this quarter 6000.00 (2027-01 3000.00, 2027-02 3000.00), short by 6000.00: topped up: 3000.00 → 6000.00"
