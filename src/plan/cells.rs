@@ -76,6 +76,7 @@ impl CellReader {
     }
 
     /// Reads a cell's raw text.
+    #[inline]
     pub fn read<'r>(&self, raw: &'r str, dates: &DateFormats, numbers: &NumberFormat) -> Result<V<'r>, CellFault> {
         // Most cells have no surrounding space: skip the Unicode-aware trim for them.
         let plain = |b: Option<&u8>| b.is_some_and(|c| c.is_ascii() && !c.is_ascii_whitespace());
@@ -118,6 +119,7 @@ impl CellReader {
 }
 
 /// `-?[0-9]{1,14}(\.[0-9]{1,4})?` as an integer of 10^-4 units; `None` for any other form.
+#[inline]
 pub fn fixed(b: &[u8]) -> Option<i64> {
     let (negative, digits) = match b.first()? {
         b'-' => (true, &b[1..]),
@@ -152,6 +154,7 @@ pub fn fixed(b: &[u8]) -> Option<i64> {
 }
 
 /// `YYYY-MM-DD` of a day that exists; `None` for any other form (the full parser decides).
+#[inline]
 pub fn iso_date(b: &[u8]) -> Option<Day> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;

@@ -17,7 +17,7 @@ use super::SourcePlan;
 use super::cells::{CellFault, Day, FIXED_SCALE};
 use super::keys::{IdIndex, KeySet};
 use super::rowexpr::{RosterView, V};
-use super::scan::{RecordSpan, next_record, split_plain, split_quoted};
+use super::scan::{Scan, next_record, split_plain, split_quoted, split_record};
 use super::table::MonthTable;
 use crate::eval::targets::RosterEntry;
 use crate::input::config::Format;
@@ -529,6 +529,14 @@ fn recycle<T, U>(v: Vec<T>) -> Vec<U> {
     v.into_iter().filter_map(|_| None).collect()
 }
 
+/// What the records in a worker's buffer left to do.
+enum Step {
+    /// The block's records are all read.
+    Done,
+    /// A record goes on past the buffer: read more.
+    More,
+}
+
 impl BlockReader {
     /// Reads the records that start in `[start, end)`.
     fn block(
@@ -558,26 +566,16 @@ impl BlockReader {
                     Some(i) => {
                         pos += i + 1;
                         aligned = true;
-                        continue;
                     }
                     None if eof => return Ok(stat),
-                    None => {
-                        pos = self.buf.len();
-                    }
+                    None => pos = self.buf.len(),
                 }
-            } else {
-                let at = origin + pos as u64;
-                if at >= end || (eof && pos >= self.buf.len()) {
-                    return Ok(stat);
-                }
-                if let Some(rec) = next_record(&self.buf, pos, eof) {
-                    if rec.quoted && !ordered {
-                        return Err(Pass::Quoted);
-                    }
-                    self.record(shared, w, &rec, &mut stat)?;
-                    stat.newlines += rec.newlines;
-                    pos = rec.next;
-                    continue;
+            }
+            if aligned {
+                let span = Span { origin, end, eof };
+                match self.records(shared, w, &mut stat, &mut pos, span, ordered)? {
+                    Step::Done => return Ok(stat),
+                    Step::More => {}
                 }
             }
             // More input: keep what is unread, then read up to the block's end (or a tail).
@@ -604,37 +602,109 @@ impl BlockReader {
         }
     }
 
-    fn record(&mut self, shared: &Shared, w: &mut Work, rec: &RecordSpan, stat: &mut BlockStat) -> Result<(), Pass> {
-        let bytes = &self.buf[rec.start..rec.end];
+    /// Reads the records in the buffer from `pos` (at a record's start) on. The bytes are
+    /// checked to be UTF-8 once for the whole buffer, not record by record.
+    fn records(
+        &mut self,
+        shared: &Shared,
+        w: &mut Work,
+        stat: &mut BlockStat,
+        pos: &mut usize,
+        span: Span,
+        ordered: bool,
+    ) -> Result<Step, Pass> {
+        let BlockReader {
+            buf,
+            ranges,
+            text: unquoted,
+            cells,
+            fields,
+        } = self;
+        let rest = &buf[*pos..];
+        // The valid prefix; a sequence cut at the buffer's end is completed by the next read.
+        let (text, cut) = match std::str::from_utf8(rest) {
+            Ok(t) => (t, false),
+            Err(e) if e.error_len().is_none() && !span.eof => {
+                (std::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or_default(), true)
+            }
+            Err(e) => (std::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or_default(), false),
+        };
+        let whole = text.len() == rest.len();
+        // Whether `text` ends the file: its last line may then lack a line ending.
+        let last = span.eof && whole;
+        let bytes = text.as_bytes();
         let delimiter = shared.plan.binding.delimiter;
-        let line_text: &str = if rec.quoted {
-            split_quoted(bytes, delimiter, &mut self.text, &mut self.ranges);
-            std::str::from_utf8(&self.text).map_err(|_| Pass::NotUtf8)?
-        } else {
-            split_plain(bytes, delimiter, &mut self.ranges);
-            std::str::from_utf8(bytes).map_err(|_| Pass::NotUtf8)?
+        let mut at = 0usize;
+        let step = loop {
+            if span.origin + (*pos + at) as u64 >= span.end || (last && at >= bytes.len()) {
+                break Step::Done;
+            }
+            let (rec, line) = match split_record(bytes, at, delimiter, last, ranges) {
+                Scan::Plain(rec) => (rec, &text[rec.start..rec.end]),
+                Scan::Quoted => match next_record(bytes, at, last) {
+                    Some(_) if !ordered => return Err(Pass::Quoted),
+                    Some(rec) => {
+                        split_quoted(&bytes[rec.start..rec.end], delimiter, unquoted, ranges);
+                        (rec, std::str::from_utf8(unquoted).map_err(|_| Pass::NotUtf8)?)
+                    }
+                    None => break Step::More,
+                },
+                Scan::More => break Step::More,
+            };
+            record(shared, w, line, ranges, cells, fields, stat)?;
+            stat.newlines += rec.newlines;
+            at = rec.next;
         };
-        let mut fields: Vec<&str> = recycle(std::mem::take(&mut self.fields));
-        for &(s, e) in &self.ranges {
-            fields.push(line_text.get(s..e).ok_or(Pass::NotUtf8)?);
+        *pos += at;
+        // More input cannot help bytes that are not UTF-8.
+        match step {
+            Step::More if !whole && !cut => Err(Pass::NotUtf8),
+            step => Ok(step),
         }
-        // A line of empty cells (`,,,` from a spreadsheet) carries nothing: it is not a record.
-        if fields.iter().all(|f| f.bytes().all(|b| b.is_ascii_whitespace())) {
-            self.fields = recycle(fields);
-            return Ok(());
-        }
-        stat.records += 1;
-        let at = Position {
-            block: stat.index,
-            line: stat.newlines,
-            record: stat.records,
-        };
-        let mut cells: Vec<V> = recycle(std::mem::take(&mut self.cells));
-        row(shared, w, &fields, &mut cells, at);
-        self.cells = recycle(cells);
-        self.fields = recycle(fields);
-        Ok(())
     }
+}
+
+/// Where a worker's buffer is in the file.
+#[derive(Clone, Copy)]
+struct Span {
+    /// The file offset of the buffer's first byte.
+    origin: u64,
+    /// The offset the block ends at: records starting there are the next block's.
+    end: u64,
+    /// The buffer reaches the end of the file.
+    eof: bool,
+}
+
+/// One record, split into fields (`ranges` in `line`).
+fn record(
+    shared: &Shared,
+    w: &mut Work,
+    line: &str,
+    ranges: &[(usize, usize)],
+    cells: &mut Vec<V<'static>>,
+    fields: &mut Vec<&'static str>,
+    stat: &mut BlockStat,
+) -> Result<(), Pass> {
+    let mut row_fields: Vec<&str> = recycle(std::mem::take(fields));
+    for &(s, e) in ranges {
+        row_fields.push(line.get(s..e).ok_or(Pass::NotUtf8)?);
+    }
+    // A line of empty cells (`,,,` from a spreadsheet) carries nothing: it is not a record.
+    if row_fields.iter().all(|f| f.bytes().all(|b| b.is_ascii_whitespace())) {
+        *fields = recycle(row_fields);
+        return Ok(());
+    }
+    stat.records += 1;
+    let at = Position {
+        block: stat.index,
+        line: stat.newlines,
+        record: stat.records,
+    };
+    let mut row_cells: Vec<V> = recycle(std::mem::take(cells));
+    row(shared, w, &row_fields, &mut row_cells, at);
+    *cells = recycle(row_cells);
+    *fields = recycle(row_fields);
+    Ok(())
 }
 
 /// Where a record is, relative to its block.

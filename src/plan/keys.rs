@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 /// An id split into a non-digit prefix and a run of digits: `D0001234567` → (`D`, 1234567, 10).
+#[inline]
 fn split_id(id: &[u8]) -> Option<(&[u8], u64, usize)> {
     let digits = id.iter().rev().take_while(|c| c.is_ascii_digit()).count();
     if digits == 0 || digits > 18 {
@@ -65,6 +66,7 @@ impl IdIndex {
         IdIndex { dense, map }
     }
 
+    #[inline]
     pub fn get(&self, id: &[u8]) -> Option<usize> {
         if let Some((prefix, width, table)) = &self.dense {
             let (p, n, w) = split_id(id)?;
@@ -94,6 +96,7 @@ pub struct KeySet {
 
 impl KeySet {
     /// Adds a key; false when it was already there.
+    #[inline]
     pub fn insert(&mut self, key: &[u8]) -> bool {
         if let Some((prefix, n, width)) = split_id(key) {
             let shape = self.shape.get_or_insert_with(|| (prefix.to_vec(), width));

@@ -66,6 +66,7 @@ impl MonthTable {
     }
 
     /// Adds a plain amount to a cell; what would overflow the integer goes to the exact sum.
+    #[inline]
     fn add_fixed(&mut self, cell: usize, f: i64) -> Result<(), Overflow> {
         match self.cells[cell].checked_add(f) {
             Some(v) => self.cells[cell] = v,
@@ -80,6 +81,7 @@ impl MonthTable {
     /// Adds one row's value to aggregation `spec` of `rep` in column `col`. An empty cell is
     /// skipped, as in SQL; so is a value the function cannot take (text in a sum), as the
     /// reference evaluator does.
+    #[inline]
     pub fn add(&mut self, spec: usize, rep: usize, col: usize, v: V) -> Result<(), Overflow> {
         if v == V::Null {
             return Ok(());
