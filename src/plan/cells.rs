@@ -76,11 +76,34 @@ impl CellReader {
     }
 
     /// Reads a cell's raw text.
-    #[inline]
     pub fn read<'r>(&self, raw: &'r str, dates: &DateFormats, numbers: &NumberFormat) -> Result<V<'r>, CellFault> {
-        // Most cells have no surrounding space: skip the Unicode-aware trim for them.
-        let plain = |b: Option<&u8>| b.is_some_and(|c| c.is_ascii() && !c.is_ascii_whitespace());
-        let text = if plain(raw.as_bytes().first()) && plain(raw.as_bytes().last()) {
+        match self.fast(raw) {
+            Some(v) => Ok(v),
+            None => self.read_any(raw, dates, numbers),
+        }
+    }
+
+    /// The common cells — no surrounding space, and text, a plain amount or an ISO date — read
+    /// inline; `None` leaves the cell to [`CellReader::read_any`].
+    #[inline]
+    pub fn fast<'r>(&self, raw: &'r str) -> Option<V<'r>> {
+        let b = raw.as_bytes();
+        if !plain(*b.first()?) || !plain(*b.last()?) {
+            return None;
+        }
+        match self.ty {
+            FieldType::Text => Some(V::Text(raw)),
+            FieldType::Money | FieldType::Number => fixed(b).map(V::Fixed),
+            FieldType::Date if self.iso_dates => iso_date(b).map(V::Date),
+            _ => None,
+        }
+    }
+
+    /// Reads any cell: trimmed as the reader trims, then parsed by the reader's own parsers.
+    #[inline(never)]
+    pub fn read_any<'r>(&self, raw: &'r str, dates: &DateFormats, numbers: &NumberFormat) -> Result<V<'r>, CellFault> {
+        let b = raw.as_bytes();
+        let text = if b.first().is_some_and(|c| plain(*c)) && b.last().is_some_and(|c| plain(*c)) {
             raw
         } else {
             values::parse_text(raw)
@@ -116,6 +139,12 @@ impl CellReader {
             },
         })
     }
+}
+
+/// Whether a cell's first or last byte needs no trimming.
+#[inline]
+fn plain(c: u8) -> bool {
+    c.is_ascii() && !c.is_ascii_whitespace()
 }
 
 /// `-?[0-9]{1,14}(\.[0-9]{1,4})?` as an integer of 10^-4 units; `None` for any other form.

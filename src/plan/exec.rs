@@ -758,7 +758,12 @@ fn row<'r>(shared: &'r Shared, w: &mut Work, fields: &[&'r str], cells: &mut Vec
             continue;
         };
         let raw = fields[column];
-        match plan.readers[i].read(raw, &binding.dates, &binding.numbers) {
+        // The fast form pushed apart from the general one keeps the value in registers.
+        if let Some(v) = plan.readers[i].fast(raw) {
+            cells.push(v);
+            continue;
+        }
+        match plan.readers[i].read_any(raw, &binding.dates, &binding.numbers) {
             Ok(v) => cells.push(v),
             Err(fault) => {
                 let reason = match fault {

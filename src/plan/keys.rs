@@ -17,6 +17,13 @@ fn split_id(id: &[u8]) -> Option<(&[u8], u64, usize)> {
     Some((prefix, n, digits))
 }
 
+/// Byte-wise equality of short slices (an id's prefix, a status word), inline: a call to
+/// `memcmp` costs more than the comparison itself, once per row.
+#[inline]
+pub fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 /// Salesperson id → index in the roster.
 pub struct IdIndex {
     /// When every id has the same prefix and width: index by number.
@@ -70,7 +77,7 @@ impl IdIndex {
     pub fn get(&self, id: &[u8]) -> Option<usize> {
         if let Some((prefix, width, table)) = &self.dense {
             let (p, n, w) = split_id(id)?;
-            if p != prefix.as_slice() || w != *width {
+            if !same(p, prefix) || w != *width {
                 return None;
             }
             return table.get(n as usize).filter(|i| **i != NONE).map(|i| *i as usize);
@@ -101,7 +108,7 @@ impl KeySet {
         if let Some((prefix, n, width)) = split_id(key) {
             let shape = self.shape.get_or_insert_with(|| (prefix.to_vec(), width));
             let page_no = (n / PAGE_BITS) as usize;
-            if shape.0 == prefix && shape.1 == width && page_no < MAX_PAGES {
+            if same(&shape.0, prefix) && shape.1 == width && page_no < MAX_PAGES {
                 if page_no >= self.pages.len() {
                     self.pages.resize_with(page_no + 1, || None);
                 }

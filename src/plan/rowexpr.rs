@@ -134,7 +134,7 @@ impl RowExpr {
         Ok(match self {
             RowExpr::Field(i) => cells[*i],
             RowExpr::FieldIsText { field, text, equal } => match cells[*field] {
-                V::Text(t) => V::Bool((t == &**text) == *equal),
+                V::Text(t) => V::Bool(super::keys::same(t.as_bytes(), text.as_bytes()) == *equal),
                 // A comparison with an empty cell is false.
                 V::Null => V::Bool(false),
                 other => {

@@ -21,7 +21,10 @@ pub struct MonthTable {
     /// Per aggregation: its function and its first lane (an average takes two: sum, count).
     specs: Vec<(AggFunc, usize)>,
     lanes: usize,
-    /// Laid out salesperson by salesperson, so one row's additions touch nearby memory.
+    reps: usize,
+    /// Laid out month by month, then salesperson by salesperson, then lane: a row's additions
+    /// to its cell's lanes touch one or two cache lines, and as exports tend to come in date
+    /// order, the months being read stay in the cache.
     cells: Vec<i64>,
     /// Amounts that are not plain, per cell.
     exact: BTreeMap<usize, Decimal>,
@@ -49,6 +52,7 @@ impl MonthTable {
             cols,
             specs,
             lanes,
+            reps,
             cells: vec![0; lanes * reps * cols],
             exact: BTreeMap::new(),
             distinct: BTreeMap::new(),
@@ -62,7 +66,7 @@ impl MonthTable {
     }
 
     fn cell(&self, lane: usize, rep: usize, col: usize) -> usize {
-        (rep * self.lanes + lane) * self.cols + col
+        (col * self.reps + rep) * self.lanes + lane
     }
 
     /// Adds a plain amount to a cell; what would overflow the integer goes to the exact sum.
@@ -162,7 +166,7 @@ impl MonthTable {
     }
 
     fn func_of(&self, cell: usize) -> AggFunc {
-        let lane = (cell / self.cols) % self.lanes.max(1);
+        let lane = cell % self.lanes.max(1);
         self.specs
             .iter()
             .rev()
