@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use super::SourcePlan;
 use super::cells::{CellFault, Day, FIXED_SCALE};
 use super::keys::{IdIndex, KeySet};
-use super::rowexpr::{RosterView, V};
+use super::rowexpr::{NoRoster, RosterView, V};
 use super::scan::{Scan, next_record, split_plain, split_quoted, split_record};
 use super::table::MonthTable;
 use crate::eval::targets::RosterEntry;
@@ -59,18 +59,6 @@ impl RosterView for RosterEntry {
 
     fn amount(&self, field: &str) -> Option<Decimal> {
         self.amounts.get(field).copied()
-    }
-}
-
-struct NoRoster;
-
-impl RosterView for NoRoster {
-    fn text(&self, _: &str) -> Option<&str> {
-        None
-    }
-
-    fn amount(&self, _: &str) -> Option<Decimal> {
-        None
     }
 }
 
@@ -878,7 +866,7 @@ fn eval_spec<'r>(
     roster: &'r dyn RosterView,
 ) -> Result<Option<V<'r>>, String> {
     if let Some(f) = &spec.filter
-        && f.eval(cells, roster)? != V::Bool(true)
+        && !f.keeps(cells, roster)?
     {
         return Ok(None);
     }

@@ -90,14 +90,57 @@ impl IdIndex {
 const PAGE_BITS: u64 = 1 << 16;
 /// Pages indexed directly (8 bytes each): keys numbered up to 2^36 use the bitmap.
 const MAX_PAGES: usize = 1 << 20;
+/// Forms of key kept as bitmaps; keys of further forms are hashed.
+const MAX_FORMS: usize = 16;
 
-/// The record keys seen so far.
+/// A key as a prefix, a run of digits and what follows them: `D0001234567-2` →
+/// (`D`, 1234567, 10, `-2`). Equal keys have equal parts and the parts spell the key again.
+fn split_key(key: &[u8]) -> Option<(&[u8], u64, usize, &[u8])> {
+    let start = key.iter().position(u8::is_ascii_digit)?;
+    let width = key[start..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if width > 18 {
+        return None;
+    }
+    let digits = &key[start..start + width];
+    let n = digits.iter().fold(0u64, |n, c| n * 10 + u64::from(c - b'0'));
+    Some((&key[..start], n, width, &key[start + width..]))
+}
+
+/// The keys of one form — prefix, width and suffix — as a bitmap by number, in pages.
+struct Form {
+    prefix: Box<[u8]>,
+    width: usize,
+    suffix: Box<[u8]>,
+    pages: Vec<Option<Box<[u64]>>>,
+}
+
+impl Form {
+    #[inline]
+    fn is(&self, prefix: &[u8], width: usize, suffix: &[u8]) -> bool {
+        self.width == width && same(&self.prefix, prefix) && same(&self.suffix, suffix)
+    }
+
+    fn bit(n: u64) -> (usize, usize, u64) {
+        let bit = n % PAGE_BITS;
+        ((n / PAGE_BITS) as usize, (bit / 64) as usize, 1u64 << (bit % 64))
+    }
+
+    fn contains(&self, n: u64) -> bool {
+        let (page, word, mask) = Form::bit(n);
+        self.pages
+            .get(page)
+            .and_then(Option::as_ref)
+            .is_some_and(|p| p[word] & mask != 0)
+    }
+}
+
+/// The record keys seen so far. Exports number their records (`D0001234567`, with a suffix
+/// for split or returned deals: `D0001234567-2`, `D0001234567-R`): such keys are bits in a
+/// bitmap per form, whose size follows the largest number, not the number of rows. Other keys
+/// are hashed.
 #[derive(Default)]
 pub struct KeySet {
-    /// The prefix and width of the numeric keys, fixed by the first key.
-    shape: Option<(Vec<u8>, usize)>,
-    /// Bitmap pages by page number.
-    pages: Vec<Option<Box<[u64]>>>,
+    forms: Vec<Form>,
     other: HashSet<Box<[u8]>>,
 }
 
@@ -105,21 +148,18 @@ impl KeySet {
     /// Adds a key; false when it was already there.
     #[inline]
     pub fn insert(&mut self, key: &[u8]) -> bool {
-        if let Some((prefix, n, width)) = split_id(key) {
-            let shape = self.shape.get_or_insert_with(|| (prefix.to_vec(), width));
-            let page_no = (n / PAGE_BITS) as usize;
-            if same(&shape.0, prefix) && shape.1 == width && page_no < MAX_PAGES {
-                if page_no >= self.pages.len() {
-                    self.pages.resize_with(page_no + 1, || None);
-                }
-                let page =
-                    self.pages[page_no].get_or_insert_with(|| vec![0u64; (PAGE_BITS / 64) as usize].into_boxed_slice());
-                let bit = n % PAGE_BITS;
-                let (word, mask) = ((bit / 64) as usize, 1u64 << (bit % 64));
-                let new = page[word] & mask == 0;
-                page[word] |= mask;
-                return new;
+        if let Some((prefix, n, width, suffix)) = split_key(key)
+            && n / PAGE_BITS < MAX_PAGES as u64
+            && let Some(form) = self.form(prefix, width, suffix)
+        {
+            let (page, word, mask) = Form::bit(n);
+            if page >= form.pages.len() {
+                form.pages.resize_with(page + 1, || None);
             }
+            let page = form.pages[page].get_or_insert_with(|| vec![0u64; (PAGE_BITS / 64) as usize].into_boxed_slice());
+            let new = page[word] & mask == 0;
+            page[word] |= mask;
+            return new;
         }
         if self.other.contains(key) {
             return false;
@@ -127,30 +167,46 @@ impl KeySet {
         self.other.insert(Box::from(key))
     }
 
+    /// The bitmap of a form, made if there is room for one more.
+    #[inline]
+    fn form(&mut self, prefix: &[u8], width: usize, suffix: &[u8]) -> Option<&mut Form> {
+        match self.forms.iter().position(|f| f.is(prefix, width, suffix)) {
+            Some(i) => Some(&mut self.forms[i]),
+            None if self.forms.len() < MAX_FORMS => {
+                self.forms.push(Form {
+                    prefix: prefix.into(),
+                    width,
+                    suffix: suffix.into(),
+                    pages: Vec::new(),
+                });
+                self.forms.last_mut()
+            }
+            None => None,
+        }
+    }
+
     /// Whether any key is in both sets.
     pub fn overlaps(&self, other: &KeySet) -> bool {
-        let numeric = self.shape.is_some() && self.shape == other.shape;
-        let pages = numeric
-            && self.pages.iter().zip(other.pages.iter()).any(|pair| match pair {
-                (Some(a), Some(b)) => a.iter().zip(b.iter()).any(|(x, y)| x & y != 0),
-                _ => false,
-            });
-        // Keys of another shape in one set may be numeric in the other: compare them as text.
+        let bitmaps = self.forms.iter().any(|a| {
+            other.forms.iter().any(|b| {
+                b.is(&a.prefix, a.width, &a.suffix)
+                    && a.pages.iter().zip(&b.pages).any(|pair| match pair {
+                        (Some(x), Some(y)) => x.iter().zip(y.iter()).any(|(x, y)| x & y != 0),
+                        _ => false,
+                    })
+            })
+        });
+        // A key hashed in one set (its form did not fit) may be a bit in the other.
         let cross = |a: &KeySet, b: &KeySet| a.other.iter().any(|k| b.contains(k));
-        pages || cross(self, other) || cross(other, self) || (!numeric && self.shape.is_some() && other.shape.is_some())
+        bitmaps || cross(self, other) || cross(other, self)
     }
 
     fn contains(&self, key: &[u8]) -> bool {
-        if let (Some((prefix, n, width)), Some(shape)) = (split_id(key), &self.shape)
-            && shape.0 == prefix
-            && shape.1 == width
-            && ((n / PAGE_BITS) as usize) < MAX_PAGES
+        if let Some((prefix, n, width, suffix)) = split_key(key)
+            && n / PAGE_BITS < MAX_PAGES as u64
+            && let Some(form) = self.forms.iter().find(|f| f.is(prefix, width, suffix))
         {
-            return self.pages.get((n / PAGE_BITS) as usize).is_some_and(|p| {
-                let bit = n % PAGE_BITS;
-                p.as_ref()
-                    .is_some_and(|p| p[(bit / 64) as usize] & (1 << (bit % 64)) != 0)
-            });
+            return form.contains(n);
         }
         self.other.contains(key)
     }
@@ -187,5 +243,38 @@ mod tests {
         assert!(!a.overlaps(&b));
         b.insert(b"D001");
         assert!(a.overlaps(&b));
+    }
+
+    #[test]
+    fn keys_with_suffixes_are_bits_of_their_form() {
+        let mut a = KeySet::default();
+        for key in [
+            "D0001429917",
+            "D0001429917-1",
+            "D0001429917-2",
+            "D0001429917-R",
+            "D0001429917-1x",
+        ] {
+            assert!(a.insert(key.as_bytes()), "{key}");
+        }
+        assert!(!a.insert(b"D0001429917-2"));
+        assert!(a.insert(b"D0001429918-2"));
+        assert_eq!(a.forms.len(), 5);
+        assert!(a.other.is_empty());
+        // Forms beyond the limit are hashed, and still found across sets.
+        for i in 0..20 {
+            a.insert(format!("K{i}x-{i}").as_bytes());
+        }
+        assert_eq!(a.forms.len(), MAX_FORMS);
+        assert!(!a.insert(b"K19x-19"));
+        let mut b = KeySet::default();
+        b.insert(b"K19x-19");
+        assert!(a.overlaps(&b) && b.overlaps(&a));
+        let mut c = KeySet::default();
+        c.insert(b"D0001429917-R");
+        assert!(a.overlaps(&c));
+        let mut d = KeySet::default();
+        d.insert(b"D0001429919-R");
+        assert!(!a.overlaps(&d));
     }
 }

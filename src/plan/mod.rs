@@ -15,7 +15,7 @@ pub use exec::{FastSource, Outcome, read_fast};
 pub use table::MonthTable;
 
 use cells::{CellReader, Day};
-use rowexpr::RowExpr;
+use rowexpr::{Filter, RowExpr};
 
 use crate::input::config::SourceBinding;
 use crate::run::aggregate::Spec;
@@ -26,7 +26,7 @@ pub struct CompiledSpec {
     /// Its index among all the policy's aggregations.
     pub index: usize,
     pub func: AggFunc,
-    pub filter: Option<RowExpr>,
+    pub filter: Option<Filter>,
     /// `None` for `count of source`: every row counts.
     pub arg: Option<RowExpr>,
     /// The filter or argument reads the roster: evaluate once per salesperson credited.
@@ -73,9 +73,11 @@ impl<'a> SourcePlan<'a> {
             .enumerate()
             .filter(|(_, s)| s.source == binding.name)
             .map(|(index, s)| {
-                let filter = s.filter.map(|f| RowExpr::compile(f, &fields, roster, &binding.name));
+                let filter = s
+                    .filter
+                    .map(|f| Filter::new(RowExpr::compile(f, &fields, roster, &binding.name)));
                 let arg = s.arg.map(|a| RowExpr::compile(a, &fields, roster, &binding.name));
-                let per_rep = filter.as_ref().is_some_and(RowExpr::reads_roster)
+                let per_rep = filter.as_ref().is_some_and(|f| f.expr.reads_roster())
                     || arg.as_ref().is_some_and(RowExpr::reads_roster);
                 CompiledSpec {
                     index,

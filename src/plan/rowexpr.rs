@@ -80,6 +80,19 @@ pub trait RosterView {
     fn amount(&self, field: &str) -> Option<Decimal>;
 }
 
+/// The roster of a row credited to nobody (or a row that reads none).
+pub struct NoRoster;
+
+impl RosterView for NoRoster {
+    fn text(&self, _: &str) -> Option<&str> {
+        None
+    }
+
+    fn amount(&self, _: &str) -> Option<Decimal> {
+        None
+    }
+}
+
 impl RowExpr {
     /// Compiles `e` for rows of the source whose field names are `fields`; `roster` is the
     /// policy's roster source and `source` the name of the one being read.
@@ -181,6 +194,107 @@ impl RowExpr {
     }
 }
 
+/// A filter: its expression, and the same as the conjunction of its tests in order
+/// (`a and b and c`), each a common test read straight off the cells where it is one.
+#[derive(Clone, Debug)]
+pub struct Filter {
+    pub expr: RowExpr,
+    tests: Vec<Test>,
+}
+
+#[derive(Clone, Debug)]
+enum Test {
+    /// `field = "text"` (or `!=`).
+    TextIs {
+        field: usize,
+        text: Box<str>,
+        equal: bool,
+    },
+    /// A field compared with a plain amount or a date.
+    Compare {
+        field: usize,
+        op: BinaryOp,
+        value: Const,
+    },
+    Other(RowExpr),
+}
+
+impl Filter {
+    pub fn new(expr: RowExpr) -> Filter {
+        let mut tests = Vec::new();
+        conjuncts(&expr, &mut tests);
+        Filter { expr, tests }
+    }
+
+    /// Whether the row passes. Conjuncts are tested in order and the first false one decides,
+    /// as the expression's own evaluation does; a test that gives anything but true or false
+    /// (an empty cell in arithmetic, an error) leaves the answer to the whole expression.
+    #[inline]
+    pub fn keeps<'r>(&'r self, cells: &[V<'r>], roster: &'r dyn RosterView) -> Result<bool, String> {
+        for t in &self.tests {
+            match t.test(cells, roster) {
+                Some(true) => {}
+                Some(false) => return Ok(false),
+                None => return Ok(self.expr.eval(cells, roster)? == V::Bool(true)),
+            }
+        }
+        Ok(true)
+    }
+}
+
+fn conjuncts(e: &RowExpr, out: &mut Vec<Test>) {
+    match e {
+        RowExpr::Binary(BinaryOp::And, l, r) => {
+            conjuncts(l, out);
+            conjuncts(r, out);
+        }
+        RowExpr::FieldIsText { field, text, equal } => out.push(Test::TextIs {
+            field: *field,
+            text: text.clone(),
+            equal: *equal,
+        }),
+        RowExpr::Binary(op, l, r) if op.is_comparison() => match (&**l, &**r) {
+            (RowExpr::Field(field), RowExpr::Const(value @ (Const::Fixed(_) | Const::Date(_)))) => {
+                out.push(Test::Compare {
+                    field: *field,
+                    op: *op,
+                    value: value.clone(),
+                })
+            }
+            _ => out.push(Test::Other(e.clone())),
+        },
+        _ => out.push(Test::Other(e.clone())),
+    }
+}
+
+impl Test {
+    /// True or false as the expression would give it; `None` when it would give anything else.
+    #[inline]
+    fn test<'r>(&'r self, cells: &[V<'r>], roster: &'r dyn RosterView) -> Option<bool> {
+        match self {
+            Test::TextIs { field, text, equal } => match cells[*field] {
+                V::Text(t) => Some(super::keys::same(t.as_bytes(), text.as_bytes()) == *equal),
+                // A comparison with an empty cell is false.
+                V::Null => Some(false),
+                _ => None,
+            },
+            Test::Compare { field, op, value } => {
+                let ord = match (cells[*field], value) {
+                    (V::Fixed(x), Const::Fixed(y)) => x.cmp(y),
+                    (V::Date(x), Const::Date(y)) => x.cmp(y),
+                    (V::Null, _) => return Some(false),
+                    _ => return None,
+                };
+                holds(*op, ord)
+            }
+            Test::Other(e) => match e.eval(cells, roster) {
+                Ok(V::Bool(b)) => Some(b),
+                _ => None,
+            },
+        }
+    }
+}
+
 /// The cases worth a fast path; `None` for everything else.
 fn fast_binary<'r>(op: BinaryOp, a: V<'r>, b: V<'r>) -> Option<Result<V<'r>, String>> {
     let ord = match (a, b) {
@@ -194,7 +308,13 @@ fn fast_binary<'r>(op: BinaryOp, a: V<'r>, b: V<'r>) -> Option<Result<V<'r>, Str
         },
         _ => return None,
     };
-    Some(Ok(V::Bool(match op {
+    holds(op, ord).map(|b| Ok(V::Bool(b)))
+}
+
+/// Whether a comparison holds for two values ordered `ord`; `None` for any other operator.
+#[inline]
+fn holds(op: BinaryOp, ord: std::cmp::Ordering) -> Option<bool> {
+    Some(match op {
         BinaryOp::Eq => ord.is_eq(),
         BinaryOp::Ne => ord.is_ne(),
         BinaryOp::Lt => ord.is_lt(),
@@ -202,7 +322,7 @@ fn fast_binary<'r>(op: BinaryOp, a: V<'r>, b: V<'r>) -> Option<Result<V<'r>, Str
         BinaryOp::Gt => ord.is_gt(),
         BinaryOp::Ge => ord.is_ge(),
         _ => return None,
-    })))
+    })
 }
 
 fn slow_binary<'r>(op: BinaryOp, a: V<'r>, b: V<'r>) -> Result<V<'r>, String> {
@@ -224,5 +344,60 @@ fn fixed_or_num(d: Decimal) -> Const {
     match i64::try_from(scaled.mantissa()) {
         Ok(m) if scaled == d => Const::Fixed(m),
         _ => Const::Num(d),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    /// The conjunction of tests answers as the expression does, on every kind of cell.
+    #[test]
+    fn filter_tests_agree_with_the_expression() {
+        let and = |l: RowExpr, r: RowExpr| RowExpr::Binary(BinaryOp::And, Box::new(l), Box::new(r));
+        let cmp =
+            |op, field, c: Const| RowExpr::Binary(op, Box::new(RowExpr::Field(field)), Box::new(RowExpr::Const(c)));
+        let is = |field, text: &str| RowExpr::FieldIsText {
+            field,
+            text: text.into(),
+            equal: true,
+        };
+        let day = Day::new(2027, 4, 1);
+        let filters = [
+            is(0, "closed"),
+            and(is(0, "closed"), cmp(BinaryOp::Gt, 1, Const::Fixed(30_000))),
+            and(
+                and(is(0, "closed"), cmp(BinaryOp::Ge, 2, Const::Date(day))),
+                is(3, "yes"),
+            ),
+            and(cmp(BinaryOp::Lt, 1, Const::Num(dec!(3.5))), is(0, "closed")),
+            // Arithmetic with an empty cell is empty, not false: the expression decides.
+            and(
+                RowExpr::Binary(BinaryOp::Add, Box::new(RowExpr::Field(1)), Box::new(RowExpr::Field(1))),
+                is(0, "closed"),
+            ),
+            and(is(0, "open"), RowExpr::Refused("no field `x` in `s`".into())),
+            and(is(0, "closed"), RowExpr::Refused("no field `x` in `s`".into())),
+        ];
+        let rows = [
+            [V::Text("closed"), V::Fixed(40_000), V::Date(day), V::Text("yes")],
+            [
+                V::Text("closed"),
+                V::Fixed(20_000),
+                V::Date(Day::new(2027, 3, 31)),
+                V::Null,
+            ],
+            [V::Text("open"), V::Null, V::Null, V::Text("no")],
+            [V::Null, V::Num(dec!(4.00001)), V::Date(day), V::Text("yes")],
+            [V::Text("closed"), V::Null, V::Date(day), V::Text("yes")],
+        ];
+        for (f, expr) in filters.into_iter().enumerate() {
+            let filter = Filter::new(expr.clone());
+            for (r, row) in rows.iter().enumerate() {
+                let expected = expr.eval(row, &NoRoster).map(|v| v == V::Bool(true));
+                assert_eq!(filter.keeps(row, &NoRoster), expected, "filter {f}, row {r}");
+            }
+        }
     }
 }
