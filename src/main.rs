@@ -153,7 +153,23 @@ enum OutputFormat {
     Json,
 }
 
+/// glibc raises its threshold for serving large allocations by mmap each time such a block is
+/// freed, so once the reader has freed its blocks and tables, the rules' many mid-sized vectors
+/// come from per-thread heaps that keep their holes: a third more resident memory for a seed
+/// run with 7,000 salespeople. A fixed threshold keeps large blocks mapped and returned.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn fixed_mmap_threshold() {
+    // SAFETY: mallopt only sets an allocator parameter; it is called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 10);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn fixed_mmap_threshold() {}
+
 fn main() -> ExitCode {
+    fixed_mmap_threshold();
     let args = match Args::try_parse() {
         Ok(args) => args,
         Err(err) => {

@@ -129,31 +129,60 @@ fn the_seed_policy_on_the_examples_in_both_languages_and_both_evaluators() {
     let _ = fs::remove_dir_all(&out);
 }
 
-#[test]
-fn generated_data_with_bad_rows() {
-    let out = temp("generated");
+/// `rulebook generate ARGS` into `out/data`, with the examples' run configuration.
+fn generated(out: &Path, args: &[&str]) -> PathBuf {
     let data = out.join("data");
     let status = Command::new(env!("CARGO_BIN_EXE_rulebook"))
-        .args([
-            "generate",
-            "--seed",
-            "7",
-            "--reps",
-            "40",
-            "--rows",
-            "20000",
-            "--bad-rows",
-            "--out",
-        ])
+        .arg("generate")
+        .args(args)
+        .arg("--out")
         .arg(&data)
         .status()
         .unwrap();
     assert!(status.success());
     fs::copy(Path::new(ROOT).join("examples/run.yaml"), data.join("run.yaml")).unwrap();
+    data
+}
+
+#[test]
+fn generated_data_with_bad_rows() {
+    let out = temp("generated");
+    let data = generated(&out, &["--seed", "7", "--reps", "40", "--rows", "20000", "--bad-rows"]);
     let policy = Path::new(ROOT).join("policies/sales-strategy.en.policy");
     for period in ["2027-05", "2027-Q3", "2027-12", "2027"] {
         agree(&policy, &data.join("run.yaml"), period, &out, &[]);
     }
+    let _ = fs::remove_dir_all(&out);
+}
+
+/// Reading and the rules split across threads give the same bytes as one thread: 600
+/// salespeople make three chunks of the roster for the rules, and the file several blocks.
+#[test]
+fn outputs_do_not_depend_on_the_number_of_threads() {
+    let out = temp("threads");
+    let data = generated(&out, &["--seed", "11", "--reps", "600", "--rows", "30000"]);
+    let policy = Path::new(ROOT).join("policies/sales-strategy.en.policy");
+    let run_with = |threads: &str| {
+        let dir = out.join(format!("threads-{threads}"));
+        let output = Command::new(env!("CARGO_BIN_EXE_rulebook"))
+            .env("RULEBOOK_THREADS", threads)
+            .arg("run")
+            .arg(&policy)
+            .arg("--config")
+            .arg(data.join("run.yaml"))
+            .args(["--period", "2027", "--out"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        dir
+    };
+    let (one, three) = (run_with("1"), run_with("3"));
+    for name in OUTPUTS {
+        let (a, b) = (fs::read(one.join(name)).unwrap(), fs::read(three.join(name)).unwrap());
+        assert!(a == b, "{name} differs between one thread and three");
+    }
+    assert!(payouts(&one).len() > 1_000, "a year of 600 salespeople pays many lines");
     let _ = fs::remove_dir_all(&out);
 }
 

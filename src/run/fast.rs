@@ -10,9 +10,17 @@ use crate::plan::keys::IdIndex;
 use crate::plan::{Marks, Outcome, SourcePlan, read_fast};
 use crate::syntax::ast::*;
 
-/// Workers per source: the two cores the product targets, or what the machine has.
-fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
+/// Threads for reading a source and for the rules: what the machine has (at most 8), or
+/// `RULEBOOK_THREADS` (to leave cores to other work, or to check that the results do not
+/// depend on it).
+pub(super) fn threads() -> usize {
+    match std::env::var("RULEBOOK_THREADS")
+        .ok()
+        .and_then(|t| t.parse::<usize>().ok())
+    {
+        Some(n) => n.clamp(1, 64),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()).min(8),
+    }
 }
 
 /// Reads `binding`'s source with the fast evaluator; false when it must be left to the

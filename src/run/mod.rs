@@ -22,9 +22,9 @@ pub mod write;
 
 pub use explain::explain;
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::sync::{Mutex, MutexGuard};
 
 use rust_decimal::Decimal;
 
@@ -214,14 +214,14 @@ struct State<'a> {
     /// Each salesperson's monthly targets: (first day of the month, amount).
     targets: Vec<Vec<(jiff::civil::Date, Decimal)>>,
     /// Sums over groups already computed: (expression's span, grouping, group, slot) → sum.
-    across: RefCell<BTreeMap<AcrossKey, Decimal>>,
+    across: Mutex<BTreeMap<AcrossKey, Decimal>>,
     /// The aggregations whose records `per record` commissions pay, and those records (in date
     /// order once read).
     record_bases: records::RecordBases<'a>,
     records: records::Records,
     /// The groupings of the roster by each field a roll-up is taken `by`, in the order first
     /// asked for (a roll-up's key holds the index).
-    groups: RefCell<Vec<(String, Arc<Grouping>)>>,
+    groups: Mutex<Vec<(String, Arc<Grouping>)>>,
     /// The aggregations whose records are kept: the per-record bases of every policy read.
     kept: BTreeSet<usize>,
     /// The commissions that take returns back at the original rate, and the returns of their
@@ -299,7 +299,7 @@ impl World for Place<'_, '_> {
         let (grouping, groups) = self.state.grouping(by);
         let group = groups.group_of[self.rep];
         let key = (expr.span.start, expr.span.end, grouping, group, self.slot);
-        if let Some(&total) = self.state.across.borrow().get(&key) {
+        if let Some(&total) = locked(&self.state.across).get(&key) {
             return Ok(total);
         }
         let mut total = Decimal::ZERO;
@@ -329,7 +329,7 @@ impl World for Place<'_, '_> {
                 }
             }
         }
-        self.state.across.borrow_mut().insert(key, total);
+        locked(&self.state.across).insert(key, total);
         Ok(total)
     }
 
@@ -368,11 +368,20 @@ impl World for Place<'_, '_> {
     }
 }
 
+/// A cache of the state, locked: a thread that panicked holding it left nothing half-written
+/// (every insertion is one call), so a poisoned lock is used as it is.
+fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl State<'_> {
     /// The roster grouped by field `by`, and its index among the groupings.
     fn grouping(&self, by: &str) -> (usize, Arc<Grouping>) {
-        if let Some(i) = self.groups.borrow().iter().position(|(field, _)| field == by) {
-            return (i, Arc::clone(&self.groups.borrow()[i].1));
+        {
+            let groups = locked(&self.groups);
+            if let Some(i) = groups.iter().position(|(field, _)| field == by) {
+                return (i, Arc::clone(&groups[i].1));
+            }
         }
         let mut index: BTreeMap<Option<&String>, usize> = BTreeMap::new();
         let mut grouping = Grouping {
@@ -389,7 +398,11 @@ impl State<'_> {
             grouping.group_of.push(group);
         }
         let grouping = Arc::new(grouping);
-        let mut groups = self.groups.borrow_mut();
+        let mut groups = locked(&self.groups);
+        // Another thread may have made the same grouping meanwhile: keep the first.
+        if let Some(i) = groups.iter().position(|(field, _)| field == by) {
+            return (i, Arc::clone(&groups[i].1));
+        }
         groups.push((by.to_string(), Arc::clone(&grouping)));
         (groups.len() - 1, grouping)
     }
@@ -480,8 +493,8 @@ fn new_state<'a>(run: &'a Run<'a>, specs: Vec<Spec<'a>>, spec_at: BTreeMap<(usiz
         evidence: BTreeMap::new(),
         given: roster_values(run),
         targets: monthly_targets(run, &cal),
-        across: RefCell::new(BTreeMap::new()),
-        groups: RefCell::new(Vec::new()),
+        across: Mutex::new(BTreeMap::new()),
+        groups: Mutex::new(Vec::new()),
         records: BTreeMap::new(),
         kept: BTreeSet::new(),
         returns: BTreeMap::new(),
@@ -728,188 +741,289 @@ struct Balances {
     streak: BTreeMap<String, u32>,
 }
 
+/// The policy's items as the rules go through them, for every salesperson and period.
+struct Items<'p> {
+    items: Vec<&'p ItemKind>,
+    metrics: Vec<&'p Metric>,
+    has_score: bool,
+    has_grade: bool,
+    assess: PeriodKind,
+    /// The run's own period: its lines are shown, earlier ones only computed.
+    show: (jiff::civil::Date, jiff::civil::Date),
+}
+
+/// What the rules gave for some salespeople in one period, in roster order.
+#[derive(Default)]
+struct SlotLines {
+    scores: Vec<ScoreLine>,
+    payouts: Vec<PayoutLine>,
+    measures: Vec<MeasureLine>,
+    earlier: Vec<PayoutLine>,
+}
+
+/// The first error of a chunk of salespeople, where it happened: (slot, rep).
+type Failure = Box<((usize, usize), RunError)>;
+
 fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
     let run = state.run;
     let items: Vec<&ItemKind> = run.policy.items.iter().map(|i| &i.kind).collect();
-    let metrics: Vec<&Metric> = items
-        .iter()
-        .filter_map(|k| if let ItemKind::Metric(m) = k { Some(m) } else { None })
+    let what = Items {
+        metrics: items
+            .iter()
+            .filter_map(|k| if let ItemKind::Metric(m) = k { Some(m) } else { None })
+            .collect(),
+        has_score: items.iter().any(|k| matches!(k, ItemKind::Score(_))),
+        has_grade: items.iter().any(|k| matches!(k, ItemKind::Grade(_))),
+        assess: run.model.calendar.assess,
+        show: (state.cal.start(run.period), state.cal.end(run.period)),
+        items,
+    };
+    out.metric_names = what.metrics.iter().map(|m| m.name.text.clone()).collect();
+    // Salespeople are independent of each other (a roll-up's sum is shared through the state),
+    // so contiguous chunks of the roster run on their own threads; their lines are put back in
+    // roster order, period by period, and the first error in that order is the one reported.
+    let reps = run.roster.len();
+    let threads = crate::run::fast::threads().min(reps.div_ceil(256)).max(1);
+    let chunks: Vec<std::ops::Range<usize>> = (0..threads)
+        .map(|t| t * reps / threads..(t + 1) * reps / threads)
         .collect();
-    out.metric_names = metrics.iter().map(|m| m.name.text.clone()).collect();
-    let has_score = items.iter().any(|k| matches!(k, ItemKind::Score(_)));
-    let has_grade = items.iter().any(|k| matches!(k, ItemKind::Grade(_)));
-    let assess = run.model.calendar.assess;
-    let (show_from, show_to) = (state.cal.start(run.period), state.cal.end(run.period));
-    let mut balances: Vec<Balances> = run.roster.iter().map(|_| Balances::default()).collect();
-    // One score line per salesperson employed in each period shown: reserved at once, as a
-    // vector grown by doubling can hold twice that for a while.
-    let lines: usize = (state.slots.iter().enumerate())
-        .filter(|(_, s)| !s.year_to_date && s.start >= show_from && s.end <= show_to)
-        .map(|(slot, _)| (0..run.roster.len()).filter(|&rep| state.employed(rep, slot)).count())
-        .sum();
-    out.scores.reserve_exact(lines);
-    for (slot, s) in state.slots.iter().enumerate().filter(|(_, s)| !s.year_to_date) {
-        let period = s.period;
-        // Earlier periods of the year are computed for the balances, shown only when asked for.
-        let shown = s.start >= show_from && s.end <= show_to;
-        let label = state.cal.label(period);
-        for (rep, person) in run.roster.iter().enumerate() {
-            if !state.employed(rep, slot) {
-                continue;
+    let results: Vec<Result<Vec<SlotLines>, Failure>> = if threads == 1 {
+        vec![evaluate_reps(state, &what, 0..reps)]
+    } else {
+        // The first chunk runs on this thread: its allocations reuse what reading freed.
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = chunks[1..]
+                .iter()
+                .map(|range| scope.spawn(|| evaluate_reps(state, &what, range.clone())))
+                .collect();
+            let first = evaluate_reps(state, &what, chunks[0].clone());
+            std::iter::once(first)
+                .chain(
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
+                )
+                .collect()
+        })
+    };
+    let mut done = Vec::with_capacity(results.len());
+    let mut first: Option<Failure> = None;
+    for r in results {
+        match r {
+            Ok(lines) => done.push(lines),
+            Err(f) => {
+                if first.as_ref().is_none_or(|g| f.0 < g.0) {
+                    first = Some(f);
+                }
             }
-            let fail = |error: EvalError| RunError::Eval {
-                rep: person.id.clone(),
-                period: label.clone(),
-                error,
-            };
-            let place = Place { state, rep, slot };
-            let mut rules = state.rules(rep, slot).with_world(&place);
-            let mut lines: Vec<PayoutLine> = Vec::new();
-            let mut measures: Vec<MeasureLine> = Vec::new();
-            let line =
-                |component: &'static str, name: &str, base: Option<Decimal>, rate: &str, amount: Decimal| PayoutLine {
+        }
+    }
+    if let Some(failure) = first {
+        return Err(failure.1);
+    }
+    let slots = done.first().map_or(0, Vec::len);
+    // Each output reserved at its final size: vectors grown by doubling would leave the
+    // allocator holes as large as the outputs themselves.
+    let all = || done.iter().flatten();
+    out.scores.reserve_exact(all().map(|l| l.scores.len()).sum());
+    out.payouts.reserve_exact(all().map(|l| l.payouts.len()).sum());
+    out.measures.reserve_exact(all().map(|l| l.measures.len()).sum());
+    out.earlier.reserve_exact(all().map(|l| l.earlier.len()).sum());
+    for slot in 0..slots {
+        for chunk in &mut done {
+            let lines = std::mem::take(&mut chunk[slot]);
+            out.scores.extend(lines.scores);
+            out.payouts.extend(lines.payouts);
+            out.measures.extend(lines.measures);
+            out.earlier.extend(lines.earlier);
+        }
+    }
+    Ok(())
+}
+
+/// The rules for salespeople `reps`, period by period: one [`SlotLines`] per slot.
+fn evaluate_reps(state: &State, what: &Items, reps: std::ops::Range<usize>) -> Result<Vec<SlotLines>, Failure> {
+    let mut balances: Vec<Balances> = reps.clone().map(|_| Balances::default()).collect();
+    let mut all = Vec::with_capacity(state.slots.len());
+    for (slot, _) in state.slots.iter().enumerate().filter(|(_, s)| !s.year_to_date) {
+        let mut out = SlotLines::default();
+        for (rep, bal) in reps.clone().zip(&mut balances) {
+            if state.employed(rep, slot) {
+                one(state, what, rep, slot, bal, &mut out).map_err(|e| Box::new(((slot, rep), e)))?;
+            }
+        }
+        all.push(out);
+    }
+    Ok(all)
+}
+
+/// The rules for one salesperson in one period.
+fn one(
+    state: &State,
+    what: &Items,
+    rep: usize,
+    slot: usize,
+    bal: &mut Balances,
+    out: &mut SlotLines,
+) -> Result<(), RunError> {
+    let run = state.run;
+    let person = &run.roster[rep];
+    let s = &state.slots[slot];
+    let period = s.period;
+    // Earlier periods of the year are computed for the balances, shown only when asked for.
+    let shown = s.start >= what.show.0 && s.end <= what.show.1;
+    let (items, metrics, assess) = (&what.items, &what.metrics, what.assess);
+    let (has_score, has_grade) = (what.has_score, what.has_grade);
+    let label = || state.cal.label(period);
+    let fail = |error: EvalError| RunError::Eval {
+        rep: person.id.clone(),
+        period: label(),
+        error,
+    };
+    let place = Place { state, rep, slot };
+    let mut rules = state.rules(rep, slot).with_world(&place);
+    let mut lines: Vec<PayoutLine> = Vec::new();
+    let mut measures: Vec<MeasureLine> = Vec::new();
+    let line = |component: &'static str, name: &str, base: Option<Decimal>, rate: &str, amount: Decimal| PayoutLine {
+        rep: person.id.clone(),
+        period,
+        component,
+        name: name.to_string(),
+        base,
+        rate: rate.to_string(),
+        amount,
+    };
+    let mut commissions: BTreeMap<String, Decimal> = BTreeMap::new();
+    for kind in items {
+        match kind {
+            ItemKind::Commission(c) if c.per.unwrap_or(assess) == period.kind => {
+                let paid = commission::pay(&place, &mut rules, c, bal).map_err(fail)?;
+                commissions.insert(c.name.text.clone(), paid.net);
+                for l in paid.lines {
+                    lines.push(line(l.component, &c.name.text, l.base, &l.rate, l.amount));
+                }
+            }
+            ItemKind::Bonus(b) if b.per == period.kind => {
+                let amount = rules.bonus(b).map_err(fail)?;
+                if !amount.is_zero() {
+                    lines.push(line(
+                        if b.spif { "spif" } else { "bonus" },
+                        &b.name.text,
+                        None,
+                        "",
+                        amount,
+                    ));
+                }
+            }
+            ItemKind::Promotion(p) if p.per == period.kind && rules.holds(&p.cond).map_err(fail)? => {
+                measures.push(MeasureLine {
                     rep: person.id.clone(),
                     period,
-                    component,
-                    name: name.to_string(),
-                    base,
-                    rate: rate.to_string(),
-                    amount,
-                };
-            let bal = &mut balances[rep];
-            let mut commissions: BTreeMap<String, Decimal> = BTreeMap::new();
-            for kind in &items {
-                match kind {
-                    ItemKind::Commission(c) if c.per.unwrap_or(assess) == period.kind => {
-                        let paid = commission::pay(&place, &mut rules, c, bal).map_err(fail)?;
-                        commissions.insert(c.name.text.clone(), paid.net);
-                        for l in paid.lines {
-                            lines.push(line(l.component, &c.name.text, l.base, &l.rate, l.amount));
+                    measure: format!("promotion {}", p.name.text),
+                    evidence: crate::format::expr::expr(&p.cond, Lang::En),
+                });
+            }
+            ItemKind::Discipline(d) => {
+                for m in &d.measures {
+                    let triggered = match &m.window {
+                        Window::In(per, _) if *per == period.kind => rules.holds(&m.cond).map_err(fail)?,
+                        Window::InARow { count, per, .. } if *per == period.kind => {
+                            let held = rules.holds(&m.cond).map_err(fail)?;
+                            let n = if held {
+                                bal.streak.get(&m.name.text).copied().unwrap_or(0) + 1
+                            } else {
+                                0
+                            };
+                            let hit = n >= *count;
+                            bal.streak.insert(m.name.text.clone(), if hit { 0 } else { n });
+                            hit
                         }
-                    }
-                    ItemKind::Bonus(b) if b.per == period.kind => {
-                        let amount = rules.bonus(b).map_err(fail)?;
-                        if !amount.is_zero() {
-                            lines.push(line(
-                                if b.spif { "spif" } else { "bonus" },
-                                &b.name.text,
-                                None,
-                                "",
-                                amount,
-                            ));
+                        Window::Times { count, within, .. } if *within == period.kind => {
+                            place.count_periods(assess, &m.cond).map_err(fail)? >= *count
                         }
-                    }
-                    ItemKind::Promotion(p) if p.per == period.kind && rules.holds(&p.cond).map_err(fail)? => {
+                        _ => false,
+                    };
+                    if triggered {
                         measures.push(MeasureLine {
                             rep: person.id.clone(),
                             period,
-                            measure: format!("promotion {}", p.name.text),
-                            evidence: crate::format::expr::expr(&p.cond, Lang::En),
+                            measure: m.name.text.clone(),
+                            evidence: crate::format::expr::expr(&m.cond, Lang::En),
                         });
-                    }
-                    ItemKind::Discipline(d) => {
-                        for m in &d.measures {
-                            let triggered = match &m.window {
-                                Window::In(per, _) if *per == period.kind => rules.holds(&m.cond).map_err(fail)?,
-                                Window::InARow { count, per, .. } if *per == period.kind => {
-                                    let held = rules.holds(&m.cond).map_err(fail)?;
-                                    let n = if held {
-                                        bal.streak.get(&m.name.text).copied().unwrap_or(0) + 1
-                                    } else {
-                                        0
-                                    };
-                                    let hit = n >= *count;
-                                    bal.streak.insert(m.name.text.clone(), if hit { 0 } else { n });
-                                    hit
-                                }
-                                Window::Times { count, within, .. } if *within == period.kind => {
-                                    place.count_periods(assess, &m.cond).map_err(fail)? >= *count
-                                }
-                                _ => false,
-                            };
-                            if triggered {
-                                measures.push(MeasureLine {
-                                    rep: person.id.clone(),
-                                    period,
-                                    measure: m.name.text.clone(),
-                                    evidence: crate::format::expr::expr(&m.cond, Lang::En),
-                                });
-                                if let Some(amount) = &m.deduct {
-                                    lines.push(line("deduction", &m.name.text, None, "", -amount.value));
-                                }
-                            }
+                        if let Some(amount) = &m.deduct {
+                            lines.push(line("deduction", &m.name.text, None, "", -amount.value));
                         }
                     }
-                    _ => {}
                 }
             }
-            // Draws come after the commissions they are set against.
-            for kind in &items {
-                let ItemKind::Draw(d) = kind else { continue };
-                if d.per != period.kind {
-                    continue;
-                }
-                let earned = commissions.get(&d.against.text).copied().unwrap_or_default();
-                if earned < d.amount.value {
-                    let advance = d.amount.value - earned;
-                    lines.push(line("draw", &d.name.text, Some(earned), "top-up to the draw", advance));
-                    if d.recoverable {
-                        *bal.draw_balance.entry(d.name.text.clone()).or_default() += advance;
-                    }
-                } else if d.recoverable {
-                    let owed = bal.draw_balance.get(&d.name.text).copied().unwrap_or_default();
-                    let recovered = owed.min(earned - d.amount.value);
-                    if recovered > Decimal::ZERO {
-                        lines.push(line(
-                            "draw",
-                            &d.name.text,
-                            Some(earned),
-                            "recovery of earlier advances",
-                            -recovered,
-                        ));
-                        *bal.draw_balance.entry(d.name.text.clone()).or_default() -= recovered;
-                    }
-                }
+            _ => {}
+        }
+    }
+    // Draws come after the commissions they are set against.
+    for kind in items {
+        let ItemKind::Draw(d) = kind else { continue };
+        if d.per != period.kind {
+            continue;
+        }
+        let earned = commissions.get(&d.against.text).copied().unwrap_or_default();
+        if earned < d.amount.value {
+            let advance = d.amount.value - earned;
+            lines.push(line("draw", &d.name.text, Some(earned), "top-up to the draw", advance));
+            if d.recoverable {
+                *bal.draw_balance.entry(d.name.text.clone()).or_default() += advance;
             }
-            if shown {
-                // An empty metric is an empty cell; any error fails the run, naming the metric.
-                let mut values = cells::Cells::with_capacity(metrics.len());
-                for m in &metrics {
-                    let value = rules.name_value(&m.name.text, m.name.span).map_err(|e| {
-                        fail(EvalError {
-                            message: format!("metric `{}`: {}", m.name.text, e.message),
-                            span: e.span,
-                        })
-                    })?;
-                    // Evaluated either way: a metric that cannot be computed fails the run.
-                    if run.metric_values {
-                        values.push(&value);
-                    }
-                }
-                let values = values.done();
-                let score = if has_score {
-                    Some(rules.score(Span::default()).map_err(fail)?)
-                } else {
-                    None
-                };
-                let grade = if has_grade {
-                    Some(rules.grade(Span::default()).map_err(fail)?)
-                } else {
-                    None
-                };
-                out.scores.push(ScoreLine {
-                    rep: person.id.clone(),
-                    period,
-                    metrics: values,
-                    score,
-                    grade,
-                });
-                out.payouts.append(&mut lines);
-                out.measures.append(&mut measures);
-            } else {
-                out.earlier.append(&mut lines);
+        } else if d.recoverable {
+            let owed = bal.draw_balance.get(&d.name.text).copied().unwrap_or_default();
+            let recovered = owed.min(earned - d.amount.value);
+            if recovered > Decimal::ZERO {
+                lines.push(line(
+                    "draw",
+                    &d.name.text,
+                    Some(earned),
+                    "recovery of earlier advances",
+                    -recovered,
+                ));
+                *bal.draw_balance.entry(d.name.text.clone()).or_default() -= recovered;
             }
         }
+    }
+    if shown {
+        // An empty metric is an empty cell; any error fails the run, naming the metric.
+        let mut values = cells::Cells::with_capacity(metrics.len());
+        for m in metrics {
+            let value = rules.name_value(&m.name.text, m.name.span).map_err(|e| {
+                fail(EvalError {
+                    message: format!("metric `{}`: {}", m.name.text, e.message),
+                    span: e.span,
+                })
+            })?;
+            // Evaluated either way: a metric that cannot be computed fails the run.
+            if run.metric_values {
+                values.push(&value);
+            }
+        }
+        let values = values.done();
+        let score = if has_score {
+            Some(rules.score(Span::default()).map_err(fail)?)
+        } else {
+            None
+        };
+        let grade = if has_grade {
+            Some(rules.grade(Span::default()).map_err(fail)?)
+        } else {
+            None
+        };
+        out.scores.push(ScoreLine {
+            rep: person.id.clone(),
+            period,
+            metrics: values,
+            score,
+            grade,
+        });
+        out.payouts.append(&mut lines);
+        out.measures.append(&mut measures);
+    } else {
+        out.earlier.append(&mut lines);
     }
     Ok(())
 }
