@@ -37,6 +37,9 @@ VENV = BENCH / ".venv"
 VENV_PY = VENV / "bin" / "python"
 
 PLAIN_POLICY = BENCH / "plain.policy"
+# The plain plan written by hand for these files only: the reference point for the engine.
+HANDWRITTEN = BENCH / "handwritten"
+HANDWRITTEN_BIN = HANDWRITTEN / "target" / "release" / "plain-handwritten"
 PLAIN_CONFIG = BENCH / "run.yaml"
 SEED_POLICY = ROOT / "policies" / "sales-strategy.en.policy"
 SEED_CONFIG_TEMPLATE = ROOT / "examples" / "run.yaml"
@@ -243,6 +246,17 @@ def read_duckdb_payouts(path):
     return got
 
 
+def read_handwritten_payouts(text):
+    """The hand-written program's `rep_id,month,commission,bonus` lines, as the others' sets."""
+    got = {}
+    for line in text.splitlines():
+        rep, month, commission, bonus = line.split(",")
+        for comp, amount in (("commission", Decimal(commission)), ("bonus", Decimal(bonus))):
+            if amount != 0:
+                got[(rep, f"{YEAR}-{int(month):02d}", comp)] = amount
+    return got
+
+
 def compare(a, b):
     """Keys where the two differ, sorted: [(key, a_value, b_value)], a missing line being 0."""
     return [(k, a.get(k, ZERO), b.get(k, ZERO)) for k in sorted(a.keys() | b.keys()) if a.get(k, ZERO) != b.get(k, ZERO)]
@@ -418,6 +432,8 @@ def main():
                     help="skip the pure-Python checker unless there is a disagreement to settle "
                          "(it takes about 1 s per million rows; never skipped with --no-duckdb)")
     ap.add_argument("--no-seed", action="store_true", help="skip the seed policy")
+    ap.add_argument("--no-handwritten", action="store_true",
+                    help="skip the hand-written program (bench/handwritten) the plain plan is compared with")
     ap.add_argument("--no-build", action="store_true", help="do not run `cargo build --release` first")
     ap.add_argument("--regenerate", action="store_true", help="regenerate the cached data")
     ap.add_argument("--setup", action="store_true", help="create bench/.venv and install duckdb into it, then stop")
@@ -456,6 +472,16 @@ def main():
     if not rulebook.exists():
         print(f"error: no binary at {rulebook}: run `cargo build --release`", file=sys.stderr)
         return 2
+    hand_bin = None
+    if not args.no_handwritten:
+        if not args.no_build:
+            print("cargo build --release (bench/handwritten)", flush=True)
+            if subprocess.run(["cargo", "build", "--release", "--quiet", "--manifest-path",
+                               str(HANDWRITTEN / "Cargo.toml")], cwd=ROOT).returncode != 0:
+                print("error: building bench/handwritten failed", file=sys.stderr)
+                return 2
+        if HANDWRITTEN_BIN.exists():
+            hand_bin = HANDWRITTEN_BIN
 
     data = BENCH / f"data-{args.size}"
     # A private copy of the binary: target/release/rulebook may be rebuilt by someone else while
@@ -504,6 +530,10 @@ def main():
 
     plain = Series("rulebook, plain plan", rows)
     plain.short = "plain"
+    hand = Series("hand-written Rust, plain plan (`bench/handwritten`)", rows) if hand_bin else None
+    if hand:
+        hand.short = "hand-written"
+    hand_out = []
     duck = Series("DuckDB, plain plan (one SQL query)", rows) if duck_py else None
     seed = None if args.no_seed else Series(f"rulebook, seed policy (`--period {YEAR}`)", rows)
     if duck:
@@ -544,6 +574,17 @@ def main():
             plain.failure = f"exit {r.rc}: {first_line(r.stderr) or first_line(r.stdout)}"
         else:
             record(plain, r, mode)
+
+    def do_hand(mode):
+        if hand is None or hand.failure:
+            return
+        r = run([hand_bin, sales, roster], "handwritten", out_dir / "handwritten.csv", mode)
+        if r.rc != 0:
+            hand.failure = f"exit {r.rc}: {first_line(r.stderr)}"
+        else:
+            record(hand, r, mode)
+            if mode == "timed":
+                hand_out[:] = [r.stdout]
 
     def do_duck(mode):
         if duck is None or duck.failure:
@@ -594,17 +635,19 @@ def main():
     for w in range(max(1, args.warmup)):
         mode = "memory" if w == 0 else "warm"
         do_plain(mode)
+        do_hand(mode)
         do_duck(mode)
         do_seed(mode)
         do_impact(mode)
     for i in range(pairs):
-        order = (do_plain, do_duck) if i % 2 == 0 else (do_duck, do_plain)
+        trio = (do_plain, do_hand, do_duck)
+        order = trio[i % 3:] + trio[:i % 3]
         for step in order:
             step("timed")
         do_seed("timed")
         do_impact("timed")
         print(f"pair {i + 1}/{pairs}: "
-              + ", ".join(f"{s.short} {fmt_s(s.walls[-1])}" for s in (plain, duck, seed, impact) if s and s.walls and len(s.walls) == i + 1),
+              + ", ".join(f"{s.short} {fmt_s(s.walls[-1])}" for s in (plain, hand, duck, seed, impact) if s and s.walls and len(s.walls) == i + 1),
               flush=True)
 
     check = Series(f"rulebook check {SEED_POLICY.relative_to(ROOT)}", None)
@@ -653,7 +696,9 @@ def main():
 
     # Every pair of the result sets at hand; at the first disagreement the pure-Python checker is
     # brought in (if it is not already) to tell who is right.
-    sets = [(name, got) for name, got in (("rulebook", rb), ("DuckDB", dk), ("pure Python", py)) if got is not None]
+    hw = read_handwritten_payouts(hand_out[0]) if hand_out else None
+    sets = [(name, got) for name, got in (("rulebook", rb), ("DuckDB", dk), ("hand-written", hw), ("pure Python", py))
+            if got is not None]
     disagree = any(compare(a, b) for i, (_, a) in enumerate(sets) for (_, b) in sets[i + 1:])
     if (disagree or (dk is not None and rb is None)) and py is None:
         print("running the pure-Python checker to see who is right", flush=True)
@@ -688,19 +733,21 @@ def main():
     else:
         source = f"commit `{commit}`"
     ref = duck.wall if duck and duck.walls else None
+    hand_ref = hand.wall if hand and hand.walls else None
 
     def row(s):
         if s is None:
             return None
         if s.failure and not s.walls:
-            return f"| {s.label} | failed: {s.failure} | | | | | |"
+            return f"| {s.label} | failed: {s.failure} | | | | | | |"
         vs = "—"
-        if ref and s is plain:
+        if ref and s in (plain, hand):
             vs = f"{ref / s.wall:.2f}×"
         elif s is duck:
             vs = "1×"
+        by_hand = f"{s.wall / hand_ref:.2f}×" if hand_ref and s in (plain, hand, duck) else "—"
         return (f"| {s.label} | {fmt_s(s.wall)} ({fmt_s(min(s.walls))}–{fmt_s(max(s.walls))}) | {fmt_s(s.cpu)} | "
-                f"{fmt_mib(s.peak_mib)} | {fmt_rate(s.rows, s.wall)} | {vs} | {len(s.walls)} |")
+                f"{fmt_mib(s.peak_mib)} | {fmt_rate(s.rows, s.wall)} | {vs} | {by_hand} | {len(s.walls)} |")
 
     out = [f"# rulebook benchmark, size `{args.size}`", ""]
     out.append(f"{datetime.date.today().isoformat()}, {source} (binary built {built}, sha256 {binary_sha}…), "
@@ -715,24 +762,25 @@ def main():
                + (f"; seed-format files {sum(p.stat().st_size for p in seed_dir.glob('*.csv')) / 2**20:.1f} MiB in all"
                   if not args.no_seed else "") + ").")
     out.append("")
-    out.append("| run | wall (min–max) | CPU user+sys | peak RSS | sales rows/s | DuckDB wall ÷ this | runs |")
-    out.append("|---|---|---|---|---|---|---|")
-    for s in (plain, seed, impact, duck):
+    out.append("| run | wall (min–max) | CPU user+sys | peak RSS | sales rows/s | DuckDB wall ÷ this | "
+               "this ÷ hand-written | runs |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for s in (plain, hand, seed, impact, duck):
         line = row(s)
         if line:
             out.append(line)
     if check.walls:
         out.append(f"| {check.label} | {fmt_s(check.wall)} ({fmt_s(min(check.walls))}–{fmt_s(max(check.walls))}) | "
-                   f"{fmt_s(check.cpu)} | {fmt_mib(check.peak_mib)} | — | — | {len(check.walls)} |")
+                   f"{fmt_s(check.cpu)} | {fmt_mib(check.peak_mib)} | — | — | — | {len(check.walls)} |")
     elif check.failure:
-        out.append(f"| {check.label} | failed: {check.failure} | | | | | |")
+        out.append(f"| {check.label} | failed: {check.failure} | | | | | | |")
     out.append("")
     if duck_info:
         q = statistics.median(d["query_s"] for d in duck_info)
         st = statistics.median(d["startup_s"] for d in duck_info)
         out.append(f"- DuckDB's wall time is the whole child process: Python start-up and `import duckdb` "
                    f"({fmt_s(st)}) plus the query itself ({fmt_s(q)}, median, timed inside the child).")
-    for s in (plain, seed, impact, duck):
+    for s in (plain, hand, seed, impact, duck):
         if s:
             for e in s.extra:
                 out.append(f"- {e}")
@@ -750,6 +798,9 @@ def main():
     if plain.walls:
         if args.size == "10m":
             targets.append(("plain plan, 10M rows, wall ≤ 0.8 s", fmt_s(plain.wall), plain.wall <= 0.8))
+        if hand_ref:
+            targets.append(("plain plan within 1.5× of the hand-written program, same run",
+                            f"{plain.wall / hand_ref:.2f}×", plain.wall <= 1.5 * hand_ref))
         if ref:
             targets.append(("plain plan ≥ 4× faster than DuckDB", f"{ref / plain.wall:.2f}×", ref / plain.wall >= 4))
         if plain.peak_mib is not None:

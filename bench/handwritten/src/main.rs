@@ -119,7 +119,11 @@ fn sums(text: &[u8], index: &[u32], table: &mut [i64]) {
             continue;
         }
         let month = ((date[5] - b'0') * 10 + (date[6] - b'0')) as usize - 1;
-        let rep = index[number(field(1)) as usize] as usize;
+        // Salespeople not on the roster are not paid.
+        let Some(&rep) = index.get(number(field(1)) as usize).filter(|&&r| r != u32::MAX) else {
+            continue;
+        };
+        let rep = rep as usize;
         table[rep * MONTHS + month] += amount(field(6));
     }
 }
