@@ -761,9 +761,6 @@ struct SlotLines {
     earlier: Vec<PayoutLine>,
 }
 
-/// The first error of a chunk of salespeople, where it happened: (slot, rep).
-type Failure = Box<((usize, usize), RunError)>;
-
 fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
     let run = state.run;
     let items: Vec<&ItemKind> = run.policy.items.iter().map(|i| &i.kind).collect();
@@ -780,23 +777,37 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
     };
     out.metric_names = what.metrics.iter().map(|m| m.name.text.clone()).collect();
     // Salespeople are independent of each other (a roll-up's sum is shared through the state),
-    // so contiguous chunks of the roster run on their own threads; their lines are put back in
-    // roster order, period by period, and the first error in that order is the one reported.
+    // so within a period contiguous chunks of the roster run on their own threads; their lines
+    // are added in roster order before the next period starts, and the first error in that
+    // order is the one reported. Period by period, only one period's lines are ever held twice.
     let reps = run.roster.len();
     let threads = crate::run::fast::threads().min(reps.div_ceil(256)).max(1);
-    let chunks: Vec<std::ops::Range<usize>> = (0..threads)
-        .map(|t| t * reps / threads..(t + 1) * reps / threads)
-        .collect();
-    let results: Vec<Result<Vec<SlotLines>, Failure>> = if threads == 1 {
-        vec![evaluate_reps(state, &what, 0..reps)]
-    } else {
-        // The first chunk runs on this thread: its allocations reuse what reading freed.
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = chunks[1..]
-                .iter()
-                .map(|range| scope.spawn(|| evaluate_reps(state, &what, range.clone())))
+    let mut balances: Vec<Balances> = run.roster.iter().map(|_| Balances::default()).collect();
+    // One score line per salesperson employed in each period shown: reserved at once, as a
+    // vector grown by doubling can hold twice that for a while.
+    let shown = |s: &Slot| s.start >= what.show.0 && s.end <= what.show.1;
+    let lines: usize = (state.slots.iter().enumerate())
+        .filter(|(_, s)| !s.year_to_date && shown(s))
+        .map(|(slot, _)| (0..reps).filter(|&rep| state.employed(rep, slot)).count())
+        .sum();
+    out.scores.reserve_exact(lines);
+    for (slot, _) in state.slots.iter().enumerate().filter(|(_, s)| !s.year_to_date) {
+        let results: Vec<Result<SlotLines, RunError>> = std::thread::scope(|scope| {
+            let mut chunks = Vec::with_capacity(threads);
+            let mut rest = &mut balances[..];
+            for t in 0..threads {
+                let range = t * reps / threads..(t + 1) * reps / threads;
+                let (mine, tail) = std::mem::take(&mut rest).split_at_mut(range.len());
+                rest = tail;
+                chunks.push((range, mine));
+            }
+            let mut chunks = chunks.into_iter();
+            // The first chunk runs on this thread: its allocations reuse what reading freed.
+            let (first_range, first_balances) = chunks.next().unwrap_or_default();
+            let handles: Vec<_> = chunks
+                .map(|(range, bal)| scope.spawn(|| evaluate_slot(state, &what, slot, range, bal)))
                 .collect();
-            let first = evaluate_reps(state, &what, chunks[0].clone());
+            let first = evaluate_slot(state, &what, slot, first_range, first_balances);
             std::iter::once(first)
                 .chain(
                     handles
@@ -804,34 +815,9 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
                         .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
                 )
                 .collect()
-        })
-    };
-    let mut done = Vec::with_capacity(results.len());
-    let mut first: Option<Failure> = None;
-    for r in results {
-        match r {
-            Ok(lines) => done.push(lines),
-            Err(f) => {
-                if first.as_ref().is_none_or(|g| f.0 < g.0) {
-                    first = Some(f);
-                }
-            }
-        }
-    }
-    if let Some(failure) = first {
-        return Err(failure.1);
-    }
-    let slots = done.first().map_or(0, Vec::len);
-    // Each output reserved at its final size: vectors grown by doubling would leave the
-    // allocator holes as large as the outputs themselves.
-    let all = || done.iter().flatten();
-    out.scores.reserve_exact(all().map(|l| l.scores.len()).sum());
-    out.payouts.reserve_exact(all().map(|l| l.payouts.len()).sum());
-    out.measures.reserve_exact(all().map(|l| l.measures.len()).sum());
-    out.earlier.reserve_exact(all().map(|l| l.earlier.len()).sum());
-    for slot in 0..slots {
-        for chunk in &mut done {
-            let lines = std::mem::take(&mut chunk[slot]);
+        });
+        for lines in results {
+            let lines = lines?;
             out.scores.extend(lines.scores);
             out.payouts.extend(lines.payouts);
             out.measures.extend(lines.measures);
@@ -841,20 +827,21 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
     Ok(())
 }
 
-/// The rules for salespeople `reps`, period by period: one [`SlotLines`] per slot.
-fn evaluate_reps(state: &State, what: &Items, reps: std::ops::Range<usize>) -> Result<Vec<SlotLines>, Failure> {
-    let mut balances: Vec<Balances> = reps.clone().map(|_| Balances::default()).collect();
-    let mut all = Vec::with_capacity(state.slots.len());
-    for (slot, _) in state.slots.iter().enumerate().filter(|(_, s)| !s.year_to_date) {
-        let mut out = SlotLines::default();
-        for (rep, bal) in reps.clone().zip(&mut balances) {
-            if state.employed(rep, slot) {
-                one(state, what, rep, slot, bal, &mut out).map_err(|e| Box::new(((slot, rep), e)))?;
-            }
+/// The rules in one period for salespeople `reps`, whose balances are `balances`.
+fn evaluate_slot(
+    state: &State,
+    what: &Items,
+    slot: usize,
+    reps: std::ops::Range<usize>,
+    balances: &mut [Balances],
+) -> Result<SlotLines, RunError> {
+    let mut out = SlotLines::default();
+    for (rep, bal) in reps.zip(balances) {
+        if state.employed(rep, slot) {
+            one(state, what, rep, slot, bal, &mut out)?;
         }
-        all.push(out);
     }
-    Ok(all)
+    Ok(out)
 }
 
 /// The rules for one salesperson in one period.
