@@ -92,7 +92,8 @@ pub fn diff(old: &str, new: &str, format: ReportFormat, records: Option<&Records
     if let Err(code) = emit(&text) {
         return code;
     }
-    match impact {
+
+    let code = match &impact {
         // The same rules on the same records must give the same results: a difference here
         // means a change in meaning the diff did not see.
         Some(i) if changes.is_empty() && !i.is_zero() => {
@@ -104,7 +105,11 @@ pub fn diff(old: &str, new: &str, format: ReportFormat, records: Option<&Records
         }
         _ if changes.is_empty() => 0,
         _ => 1,
-    }
+    };
+    // The impact's rows are not freed one by one: the command ends here, and for a year of
+    // 7,000 salespeople that took half a second on one core.
+    std::mem::forget(impact);
+    code
 }
 
 /// Runs both versions on the same records and compares the results. The policies are read
