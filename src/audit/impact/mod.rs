@@ -379,12 +379,22 @@ pub fn compare(old: &Side, new: &Side, changes: &[Change], setting: Setting) -> 
     }
     drop(index);
     rows.sort_by(|a, b| (a.rep.as_str(), a.period).cmp(&(b.rep.as_str(), b.period)));
+    // A cause depends on the line's name only: worked out once per name, not per line.
+    let mut causes: BTreeMap<String, Cause> = BTreeMap::new();
+    let mut cause = |name: &str| -> Cause {
+        if let Some(c) = causes.get(name) {
+            return c.clone();
+        }
+        let c = attribution.cause(name);
+        causes.insert(name.to_string(), c.clone());
+        c
+    };
     for r in &mut rows {
         for p in r.payouts.iter_mut().filter(|p| p.changed()) {
-            p.cause = Some(attribution.cause(&p.name));
+            p.cause = Some(cause(&p.name));
         }
         for m in r.measures.iter_mut().filter(|m| m.changed()) {
-            m.cause = Some(attribution.cause(&m.measure));
+            m.cause = Some(cause(&m.measure));
         }
     }
 
