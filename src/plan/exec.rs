@@ -628,7 +628,8 @@ impl BlockReader {
                 break Step::Done;
             }
             let (rec, line) = match split_record(bytes, at, delimiter, last, ranges) {
-                Scan::Plain(rec) => (rec, &text[rec.start..rec.end]),
+                // Records start and end at ASCII bytes, so always on character boundaries.
+                Scan::Plain(rec) => (rec, text.get(rec.start..rec.end).ok_or(Pass::NotUtf8)?),
                 Scan::Quoted => match next_record(bytes, at, last) {
                     Some(_) if !ordered => return Err(Pass::Quoted),
                     Some(rec) => {

@@ -23,8 +23,7 @@ pub mod write;
 pub use explain::explain;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rust_decimal::Decimal;
 
@@ -782,6 +781,7 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
     // order is the one reported. Period by period, only one period's lines are ever held twice.
     let reps = run.roster.len();
     let threads = crate::run::fast::threads().min(reps.div_ceil(256)).max(1);
+    let size = reps.div_ceil(threads).max(1);
     let mut balances: Vec<Balances> = run.roster.iter().map(|_| Balances::default()).collect();
     // One score line per salesperson employed in each period shown: reserved at once, as a
     // vector grown by doubling can hold twice that for a while.
@@ -793,22 +793,16 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
     out.scores.reserve_exact(lines);
     for (slot, _) in state.slots.iter().enumerate().filter(|(_, s)| !s.year_to_date) {
         let results: Vec<Result<SlotLines, RunError>> = std::thread::scope(|scope| {
-            let mut chunks = Vec::with_capacity(threads);
-            let mut rest = &mut balances[..];
-            for t in 0..threads {
-                let range = t * reps / threads..(t + 1) * reps / threads;
-                let (mine, tail) = std::mem::take(&mut rest).split_at_mut(range.len());
-                rest = tail;
-                chunks.push((range, mine));
-            }
-            let mut chunks = chunks.into_iter();
+            let mut chunks =
+                (balances.chunks_mut(size).enumerate()).map(|(i, bal)| (i * size..i * size + bal.len(), bal));
             // The first chunk runs on this thread: its allocations reuse what reading freed.
-            let (first_range, first_balances) = chunks.next().unwrap_or_default();
+            let first = chunks.next();
             let handles: Vec<_> = chunks
                 .map(|(range, bal)| scope.spawn(|| evaluate_slot(state, &what, slot, range, bal)))
                 .collect();
-            let first = evaluate_slot(state, &what, slot, first_range, first_balances);
-            std::iter::once(first)
+            let first = first.map(|(range, bal)| evaluate_slot(state, &what, slot, range, bal));
+            first
+                .into_iter()
                 .chain(
                     handles
                         .into_iter()
