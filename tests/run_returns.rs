@@ -6,27 +6,11 @@ mod common;
 
 use common::{rulebook, text};
 
-const POLICY: &str = "\
-policy \"r\"
-  version \"1\"
-  effective 2027-01-01
-  currency CNY
-  rounding half-up to 0.01
-
-calendar
-  fiscal year starts jan
-  assess monthly
-
-source sales
-  deal_id  text   key
-  rep      text   salesperson
-  day      date   dated
-  amount   money
-  sold_on  date   optional original
-
-roster reps
-  rep_id  text  id
-
+/// The returns' policy: sales carry the date of the sale a return reverses (`sold_on`).
+fn policy() -> String {
+    common::monthly_policy_with(
+        "  sold_on  date   optional original\n",
+        "\
 target company 1,200,000 yearly
 
 metric revenue = sum of sales.amount
@@ -36,7 +20,9 @@ commission c on revenue by attainment marginal monthly
   below 100%  4%
   above 100%  6%
   claw back returns at the original rate
-";
+",
+    )
+}
 
 // The monthly target is 100,000.
 const SALES: &str = "\
@@ -77,7 +63,7 @@ fn payouts(dir: &std::path::Path, engine: &str) -> String {
 
 #[test]
 fn a_return_is_taken_back_at_the_rate_its_sale_was_paid() {
-    let dir = workdir("linked", POLICY);
+    let dir = workdir("linked", &policy());
     // January: 120,000 of 100,000 → 100,000 × 4% + 20,000 × 6% = 5,200 (4.3333…% of the base).
     // February: 50,000 − 5,000 (R2, a return of a February sale, stays) = 45,000; R1 returns
     //   30,000 of a January sale: out of February's base, taken back at January's rate:
@@ -121,8 +107,8 @@ E1,2027-03,clawback,c,-9000.00,\"returns of sales of 2027-02, at the 4% 2027-02 
 /// Without the link, the same returns reduce the base of the month they are dated in.
 #[test]
 fn without_the_link_a_return_reduces_its_own_month() {
-    let policy = POLICY.replace("claw back returns at the original rate", "claw back returns");
-    let dir = workdir("unlinked", &policy);
+    let unlinked = policy().replace("claw back returns at the original rate", "claw back returns");
+    let dir = workdir("unlinked", &unlinked);
     // February: 50,000 − 30,000 − 5,000 = 15,000 → 600. March: 20,000 − 10,000 − 9,000 =
     // 1,000 → 40.
     let got = payouts(&dir, "fast");
@@ -137,13 +123,13 @@ fn without_the_link_a_return_reduces_its_own_month() {
 
 #[test]
 fn the_link_needs_a_field_marked_original() {
-    let policy = POLICY.replace("  sold_on  date   optional original\n", "");
-    let dir = workdir("unmarked", &policy);
+    let unmarked = policy().replace("  sold_on  date   optional original\n", "");
+    let dir = workdir("unmarked", &unmarked);
     let out = rulebook(&dir, &["check", "r.policy"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let said = text(&out);
     assert!(said.contains("source `sales` has no field marked `original`"), "{said}");
-    let combined = POLICY.replace(
+    let combined = policy().replace(
         "claw back returns at the original rate",
         "claw back returns at the original rate\n  year to date",
     );
@@ -161,13 +147,13 @@ fn the_link_needs_a_field_marked_original() {
 /// The Chinese spellings, and a translation that means the same.
 #[test]
 fn the_chinese_policy_says_the_same() {
-    let dir = workdir("zh", POLICY);
+    let dir = workdir("zh", &policy());
     let zh = rulebook(&dir, &["fmt", "--lang", "zh", "r.policy"]);
     assert_eq!(zh.status.code(), Some(0), "{}", text(&zh));
     let translated = std::fs::read_to_string(dir.join("r.policy")).expect("policy");
     assert!(translated.contains("sold_on  日期型  可选  原单日期"), "{translated}");
     assert!(translated.contains("按原费率追回退货"), "{translated}");
-    std::fs::write(dir.join("en.policy"), POLICY).expect("en");
+    std::fs::write(dir.join("en.policy"), policy()).expect("en");
     let diff = rulebook(&dir, &["diff", "en.policy", "r.policy"]);
     assert_eq!(diff.status.code(), Some(0), "{}", text(&diff));
     let _ = std::fs::remove_dir_all(&dir);

@@ -41,6 +41,11 @@ pub const RUN_YAML: &str = "sources:\n  sales:\n    path: sales.csv\n  reps:\n  
 /// A monthly policy with the usual sales source (deal_id key, rep, day, amount) and a roster
 /// `reps` of `rep_id`s, followed by `rules`.
 pub fn monthly_policy(rules: &str) -> String {
+    monthly_policy_with("", rules)
+}
+
+/// [`monthly_policy`] with more fields declared in the sales source (whole lines).
+pub fn monthly_policy_with(sales_fields: &str, rules: &str) -> String {
     format!(
         "\
 policy \"t\"
@@ -58,7 +63,7 @@ source sales
   rep      text   salesperson
   day      date   dated
   amount   money
-
+{sales_fields}
 roster reps
   rep_id  text  id
 
