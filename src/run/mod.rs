@@ -751,6 +751,13 @@ struct Items<'p> {
     show: (jiff::civil::Date, jiff::civil::Date),
 }
 
+impl Items<'_> {
+    /// Whether a slot's lines are shown: it lies within the run's own period.
+    fn shows(&self, s: &Slot) -> bool {
+        s.start >= self.show.0 && s.end <= self.show.1
+    }
+}
+
 /// What the rules gave for some salespeople in one period, in roster order.
 #[derive(Default)]
 struct SlotLines {
@@ -785,9 +792,8 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
     let mut balances: Vec<Balances> = run.roster.iter().map(|_| Balances::default()).collect();
     // One score line per salesperson employed in each period shown: reserved at once, as a
     // vector grown by doubling can hold twice that for a while.
-    let shown = |s: &Slot| s.start >= what.show.0 && s.end <= what.show.1;
     let lines: usize = (state.slots.iter().enumerate())
-        .filter(|(_, s)| !s.year_to_date && shown(s))
+        .filter(|(_, s)| !s.year_to_date && what.shows(s))
         .map(|(slot, _)| (0..reps).filter(|&rep| state.employed(rep, slot)).count())
         .sum();
     out.scores.reserve_exact(lines);
@@ -852,7 +858,7 @@ fn one(
     let s = &state.slots[slot];
     let period = s.period;
     // Earlier periods of the year are computed for the balances, shown only when asked for.
-    let shown = s.start >= what.show.0 && s.end <= what.show.1;
+    let shown = what.shows(s);
     let (items, metrics, assess) = (&what.items, &what.metrics, what.assess);
     let (has_score, has_grade) = (what.has_score, what.has_grade);
     let label = || state.cal.label(period);
