@@ -15,6 +15,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 
 use super::tiers::{self, Band, Pay};
 use crate::check::Model;
@@ -122,19 +123,125 @@ pub trait World {
     fn projection(&self) -> Decimal;
 }
 
+/// The names the rules look up, numbered once per policy, so that a value is kept and found by
+/// its number rather than by comparing strings: every name the model defines, every item's
+/// name, and the given ones (`revenue`, or two-part `reps.region`).
+#[derive(Clone, Debug, Default)]
+pub struct Names {
+    ids: FxHashMap<String, usize>,
+    /// Two-part names: first part → second part → number.
+    paths: FxHashMap<String, FxHashMap<String, usize>>,
+    /// Where each number's name is defined, as an index into the policy's items.
+    defined: Vec<Option<usize>>,
+}
+
+impl Names {
+    /// The names of `policy`, whose model is `model`, and the names in `given`.
+    pub fn of<'g>(policy: &Policy, model: &Model, given: impl IntoIterator<Item = &'g str>) -> Names {
+        let mut names = Names::default();
+        for (name, symbol) in &model.symbols {
+            let id = names.add(name);
+            names.defined[id] = Some(symbol.item);
+        }
+        for (i, item) in policy.items.iter().enumerate() {
+            if let Some(name) = computed_name(&item.kind) {
+                let id = names.add(name);
+                names.defined[id].get_or_insert(i);
+            }
+        }
+        for name in given {
+            names.add(name);
+        }
+        names
+    }
+
+    fn add(&mut self, name: &str) -> usize {
+        let next = self.defined.len();
+        let id = match name.split_once('.') {
+            Some((first, second)) => *(self.paths.entry(first.to_string()).or_default())
+                .entry(second.to_string())
+                .or_insert(next),
+            None => *self.ids.entry(name.to_string()).or_insert(next),
+        };
+        if id == next {
+            self.defined.push(None);
+        }
+        id
+    }
+
+    /// The number of a one-part name.
+    pub fn id(&self, name: &str) -> Option<usize> {
+        self.ids.get(name).copied()
+    }
+
+    /// The number of a name as written: one part or two.
+    fn path(&self, path: &Path) -> Option<usize> {
+        match &path.second {
+            None => self.id(&path.first.text),
+            Some(second) => self.paths.get(&path.first.text)?.get(&second.text).copied(),
+        }
+    }
+
+    /// Given values by number, in order of number; a name not among these is left out.
+    pub fn number<'v>(&self, given: impl IntoIterator<Item = (&'v str, Value)>) -> Vec<(usize, Value)> {
+        let mut out: Vec<(usize, Value)> = given
+            .into_iter()
+            .filter_map(|(name, value)| {
+                let id = match name.split_once('.') {
+                    Some((first, second)) => self.paths.get(first)?.get(second).copied(),
+                    None => self.id(name),
+                }?;
+                Some((id, value))
+            })
+            .collect();
+        out.sort_by_key(|(id, _)| *id);
+        out
+    }
+
+    fn len(&self) -> usize {
+        self.defined.len()
+    }
+}
+
+/// The name an item gives the value it computes, if it computes one.
+fn computed_name(kind: &ItemKind) -> Option<&str> {
+    Some(match kind {
+        ItemKind::Metric(m) => &m.name.text,
+        ItemKind::Commission(c) => &c.name.text,
+        ItemKind::Bonus(b) => &b.name.text,
+        ItemKind::Promotion(p) => &p.name.text,
+        ItemKind::Target(t) => &t.name.text,
+        ItemKind::Draw(d) => &d.name.text,
+        _ => return None,
+    })
+}
+
+/// What is known of one name's value while the rules run.
+#[derive(Clone, Debug)]
+enum Known {
+    NotYet,
+    /// Being computed: asked for again, it depends on itself.
+    Computing,
+    /// Given from outside: the value is in [`Rules::given`].
+    Given,
+    /// Computed; `None` when it is empty.
+    Is(Option<Value>),
+}
+
 /// The values known for one salesperson and period, and the policy to compute the rest from.
 pub struct Rules<'a> {
     world: Option<&'a dyn World>,
     policy: &'a Policy,
     model: &'a Model,
-    /// Values given from outside (a test's `given`, or a salesperson's roster fields in a run);
-    /// borrowed in a run, where the same values serve every period.
-    given: Cow<'a, BTreeMap<String, Value>>,
+    names: Cow<'a, Names>,
+    /// Values given from outside (a test's `given`, or a salesperson's roster fields in a run),
+    /// by number; borrowed in a run, where the same values serve every period.
+    given: Cow<'a, [(usize, Value)]>,
     target: Option<Decimal>,
-    /// Names computed so far; `None` when the value is empty.
-    computed: BTreeMap<String, Option<Value>>,
-    /// Names being computed, to stop on cycles the checker would have reported.
-    active: Vec<String>,
+    /// Each name's value so far, by number.
+    known: Vec<Known>,
+    /// How many names are being computed, one inside another.
+    depth: usize,
 }
 
 impl<'a> Rules<'a> {
@@ -144,35 +251,59 @@ impl<'a> Rules<'a> {
         given: BTreeMap<String, Value>,
         target: Option<Decimal>,
     ) -> Rules<'a> {
+        let names = Names::of(policy, model, given.keys().map(String::as_str));
+        let given = names.number(given.iter().map(|(k, v)| (k.as_str(), v.clone())));
+        Rules::with(policy, model, Cow::Owned(names), Cow::Owned(given), target)
+    }
+
+    /// As [`Rules::new`], with the names and the given values (numbered by `names`) borrowed.
+    pub fn borrowing(
+        policy: &'a Policy,
+        model: &'a Model,
+        names: &'a Names,
+        given: &'a [(usize, Value)],
+        target: Option<Decimal>,
+    ) -> Rules<'a> {
+        Rules::with(policy, model, Cow::Borrowed(names), Cow::Borrowed(given), target)
+    }
+
+    fn with(
+        policy: &'a Policy,
+        model: &'a Model,
+        names: Cow<'a, Names>,
+        given: Cow<'a, [(usize, Value)]>,
+        target: Option<Decimal>,
+    ) -> Rules<'a> {
+        let mut known = vec![Known::NotYet; names.len()];
+        for (id, _) in given.iter() {
+            known[*id] = Known::Given;
+        }
         Rules {
             world: None,
             policy,
             model,
-            given: Cow::Owned(given),
+            names,
+            given,
             target,
-            computed: BTreeMap::new(),
-            active: Vec::new(),
-        }
-    }
-
-    /// As [`Rules::new`], with the given values borrowed.
-    pub fn borrowing(
-        policy: &'a Policy,
-        model: &'a Model,
-        given: &'a BTreeMap<String, Value>,
-        target: Option<Decimal>,
-    ) -> Rules<'a> {
-        Rules {
-            given: Cow::Borrowed(given),
-            ..Rules::new(policy, model, BTreeMap::new(), target)
+            known,
+            depth: 0,
         }
     }
 
     /// Takes `name` to be `value`, as if computed: a `per record` commission measures the
-    /// cumulative base this way. Values computed before are dropped, since they may depend on it.
+    /// cumulative base this way. Values computed before are dropped, since they may depend on it;
+    /// a given value stays as given.
     pub fn assume(&mut self, name: &str, value: Value) {
-        self.computed.clear();
-        self.computed.insert(name.to_string(), Some(value));
+        for known in &mut self.known {
+            if !matches!(known, Known::Given) {
+                *known = Known::NotYet;
+            }
+        }
+        if let Some(id) = self.names.id(name)
+            && !matches!(self.known[id], Known::Given)
+        {
+            self.known[id] = Known::Is(Some(value));
+        }
     }
 
     /// Answers aggregations, roll-ups and counts of periods from a run.
@@ -192,30 +323,42 @@ impl<'a> Rules<'a> {
 
     /// The value of a name: given, or computed from its definition; `None` when it is empty.
     pub fn name_value(&mut self, name: &str, span: Span) -> Result<Option<Value>, EvalError> {
-        if let Some(v) = self.given.get(name) {
-            return Ok(Some(v.clone()));
+        match self.names.id(name) {
+            Some(id) => self.value_of(id, name, span),
+            None => err(span, format!("no value for `{name}`")),
         }
-        if let Some(v) = self.computed.get(name) {
-            return Ok(v.clone());
-        }
-        if self.active.iter().any(|n| n == name) {
-            return err(span, format!("`{name}` depends on itself"));
-        }
-        if self.active.len() >= crate::check::types::MAX_METRIC_DEPTH {
-            return err(span, format!("`{name}` is built on too many levels of other names"));
-        }
-        self.active.push(name.to_string());
-        let result = self.compute(name, span);
-        self.active.pop();
-        let value = result?;
-        self.computed.insert(name.to_string(), value.clone());
-        Ok(value)
     }
 
-    fn compute(&mut self, name: &str, span: Span) -> Result<Option<Value>, EvalError> {
+    /// The value of name number `id`, which is `name`.
+    fn value_of(&mut self, id: usize, name: &str, span: Span) -> Result<Option<Value>, EvalError> {
+        match &self.known[id] {
+            Known::Is(v) => return Ok(v.clone()),
+            Known::Given => return Ok(self.given_value(id).cloned()),
+            Known::Computing => return err(span, format!("`{name}` depends on itself")),
+            Known::NotYet => {}
+        }
+        if self.depth >= crate::check::types::MAX_METRIC_DEPTH {
+            return err(span, format!("`{name}` is built on too many levels of other names"));
+        }
+        self.known[id] = Known::Computing;
+        self.depth += 1;
+        let result = self.compute(id, name, span);
+        self.depth -= 1;
+        self.known[id] = match &result {
+            Ok(value) => Known::Is(value.clone()),
+            Err(_) => Known::NotYet,
+        };
+        result
+    }
+
+    fn given_value(&self, id: usize) -> Option<&Value> {
+        self.given.iter().find(|(g, _)| *g == id).map(|(_, v)| v)
+    }
+
+    fn compute(&mut self, id: usize, name: &str, span: Span) -> Result<Option<Value>, EvalError> {
         let policy = self.policy;
-        // The model knows where each name is defined; the scan is for a model of another text.
-        let defined = self.model.symbols.get(name).and_then(|s| policy.items.get(s.item));
+        // The names know where each is defined; the scan is for a model of another text.
+        let defined = self.names.defined[id].and_then(|i| policy.items.get(i));
         for item in defined.into_iter().chain(&policy.items) {
             match &item.kind {
                 ItemKind::Metric(m) if m.name.text == name => return self.value(&m.expr),
@@ -272,7 +415,8 @@ impl<'a> Rules<'a> {
             ExprKind::Date(d) => Some(Value::Date(*d)),
             ExprKind::Paren(inner) => self.value(inner)?,
             ExprKind::Path(p) if p.second.is_none() => self.name_value(&p.first.text, e.span)?,
-            ExprKind::Path(p) => match self.given.get(&p.display()) {
+            // A two-part name is a roster field: given, never computed.
+            ExprKind::Path(p) => match self.names.path(p).and_then(|id| self.given_value(id)) {
                 Some(v) => Some(v.clone()),
                 None => return err(e.span, format!("no value for `{}`", p.display())),
             },
@@ -654,5 +798,59 @@ bonus share 1% * doubled * revenue monthly
         assert_eq!(rules(&c, dec!(30000), dec!(0)).commission(pay), Ok(dec!(0)));
         // 30,000 at 30% of a 100,000 target: 30,000 × 5% = 1,500.
         assert_eq!(rules(&c, dec!(30000), dec!(100000)).commission(pay), Ok(dec!(1500)));
+    }
+
+    #[test]
+    fn given_values_win_over_definitions_and_assumptions() {
+        let c = checked();
+        let given = BTreeMap::from([
+            ("revenue".to_string(), Value::Num(dec!(50000))),
+            ("attainment".to_string(), Value::Num(dec!(0.25))),
+            ("reps.region".to_string(), Value::Text("East".into())),
+        ]);
+        let mut r = Rules::new(&c.parsed.policy, &c.model, given, Some(dec!(100000)));
+        // attainment is given as 25%, not computed as 50,000 / 100,000.
+        assert_eq!(r.name("doubled", Span::default()), Ok(Value::Num(dec!(-0.50))));
+        r.assume("attainment", Value::Num(dec!(3)));
+        assert_eq!(r.name("doubled", Span::default()), Ok(Value::Num(dec!(-0.50))));
+        let field = |name: &str| Expr {
+            kind: ExprKind::Path(Path {
+                first: Name {
+                    text: "reps".into(),
+                    span: Span::default(),
+                },
+                second: Some(Name {
+                    text: name.into(),
+                    span: Span::default(),
+                }),
+            }),
+            span: Span::default(),
+        };
+        assert_eq!(r.value(&field("region")), Ok(Some(Value::Text("East".into()))));
+        assert_eq!(r.value(&field("team")).unwrap_err().message, "no value for `reps.team`");
+    }
+
+    #[test]
+    fn an_assumed_value_replaces_what_was_computed_from_it() {
+        let c = checked();
+        let mut r = rules(&c, dec!(50000), dec!(100000));
+        assert_eq!(r.name("doubled", Span::default()), Ok(Value::Num(dec!(-1.0))));
+        r.assume("attainment", Value::Num(dec!(2)));
+        assert_eq!(r.name("doubled", Span::default()), Ok(Value::Num(dec!(-4))));
+    }
+
+    #[test]
+    fn a_name_built_on_itself_is_an_error_not_a_hang() {
+        let text = POLICY.replace(
+            "metric doubled = -attainment * 2",
+            "metric doubled = -looped * 2\nmetric looped = doubled + 1",
+        );
+        let c = check_source(&text);
+        let mut r = Rules::new(&c.parsed.policy, &c.model, BTreeMap::new(), Some(dec!(1)));
+        let e = r.name("doubled", Span::default()).unwrap_err();
+        assert_eq!(e.message, "`doubled` depends on itself");
+        // Asked again, it fails the same way: a failed name is not kept as computed.
+        let e = r.name("looped", Span::default()).unwrap_err();
+        assert_eq!(e.message, "`looped` depends on itself");
     }
 }

@@ -29,7 +29,7 @@ use rust_decimal::Decimal;
 
 use crate::check::Model;
 use crate::eval::calendar::{FiscalCalendar, Period, months_between, year_month};
-use crate::eval::rules::{EvalError, Rules, Value, World};
+use crate::eval::rules::{EvalError, Names, Rules, Value, World};
 use crate::eval::targets::{RosterEntry, TargetSheet};
 use crate::input::config::SourceBinding;
 use crate::input::reader::{InputError, Rejection, SourceSummary};
@@ -208,8 +208,11 @@ struct State<'a> {
     /// (spec, rep, slot) → how many rows were added, and the lines of the first few (reference
     /// evaluator only: `explain` shows them).
     evidence: BTreeMap<(usize, usize, usize), (u64, Vec<u64>)>,
-    /// Each salesperson's roster fields as the rules see them (`reps.region`, `reps.quota`).
-    given: Vec<BTreeMap<String, Value>>,
+    /// The names the rules look up, numbered: the policy's and the roster fields.
+    names: Names,
+    /// Each salesperson's roster fields as the rules see them (`reps.region`, `reps.quota`),
+    /// numbered by `names`.
+    given: Vec<Vec<(usize, Value)>>,
     /// Each salesperson's monthly targets: (first day of the month, amount).
     targets: Vec<Vec<(jiff::civil::Date, Decimal)>>,
     /// Sums over groups already computed: (expression's span, grouping, group, slot) → sum.
@@ -254,7 +257,13 @@ impl State<'_> {
             .filter(|(month, _)| *month >= s.start && *month <= s.end)
             .map(|(_, amount)| *amount)
             .sum();
-        Rules::borrowing(self.run.policy, self.run.model, &self.given[rep], Some(target))
+        Rules::borrowing(
+            self.run.policy,
+            self.run.model,
+            &self.names,
+            &self.given[rep],
+            Some(target),
+        )
     }
 
     /// The value of aggregation `spec` for a salesperson and slot, from whichever evaluator
@@ -476,6 +485,7 @@ fn new_state<'a>(run: &'a Run<'a>, specs: Vec<Spec<'a>>, spec_at: BTreeMap<(usiz
         kind: PeriodKind::Year,
         index: 1,
     };
+    let (names, given) = roster_values(run);
     State {
         run,
         cal,
@@ -490,7 +500,8 @@ fn new_state<'a>(run: &'a Run<'a>, specs: Vec<Spec<'a>>, spec_at: BTreeMap<(usiz
         in_table: BTreeMap::new(),
         last_day: None,
         evidence: BTreeMap::new(),
-        given: roster_values(run),
+        names,
+        given,
         targets: monthly_targets(run, &cal),
         across: Mutex::new(BTreeMap::new()),
         groups: Mutex::new(Vec::new()),
@@ -690,10 +701,12 @@ pub fn file_size(binding: &SourceBinding) -> u64 {
     std::fs::metadata(&binding.path).map_or(0, |m| m.len())
 }
 
-/// Each salesperson's roster fields, named as the policy names them: `reps.region`.
-fn roster_values(run: &Run) -> Vec<BTreeMap<String, Value>> {
+/// The names of the run's rules, and each salesperson's roster fields numbered by them, named
+/// as the policy names them: `reps.region`.
+fn roster_values(run: &Run) -> (Names, Vec<Vec<(usize, Value)>>) {
     let roster = run.model.roster.as_deref().unwrap_or("");
-    run.roster
+    let named: Vec<Vec<(String, Value)>> = run
+        .roster
         .iter()
         .map(|r| {
             let text = r
@@ -703,7 +716,13 @@ fn roster_values(run: &Run) -> Vec<BTreeMap<String, Value>> {
             let amounts = r.amounts.iter().map(|(k, d)| (format!("{roster}.{k}"), Value::Num(*d)));
             text.chain(amounts).collect()
         })
-        .collect()
+        .collect();
+    let fields = named.iter().flatten().map(|(k, _)| k.as_str());
+    let names = Names::of(run.policy, run.model, fields);
+    let given = (named.iter())
+        .map(|fields| names.number(fields.iter().map(|(k, v)| (k.as_str(), v.clone()))))
+        .collect();
+    (names, given)
 }
 
 /// Each salesperson's target per month, from the target sheet.
