@@ -9,7 +9,7 @@ use rulebook::check::check_source;
 use rulebook::diagnostic::{Diagnostic, JsonDiagnostic, Severity, render};
 use rulebook::eval::calendar::{FiscalCalendar, Period};
 use rulebook::eval::policy_tests::run_tests;
-use rulebook::eval::targets::{TargetSheet, describe, target_sheet};
+use rulebook::eval::targets::{TargetSheet, describe, target_amounts, target_sheet};
 use rulebook::format::{FormatError, format_source};
 use rulebook::input::RunConfig;
 use rulebook::input::config::parse_source_arg;
@@ -295,7 +295,9 @@ impl Prepared {
     }
 }
 
-pub(crate) fn prepare(input: &RunInput) -> Result<Prepared, u8> {
+/// Checks the policy, binds its sources and builds the target sheet; `derivations` says whether
+/// the sheet keeps how each target was derived (`targets` and `explain` show it, a run does not).
+pub(crate) fn prepare(input: &RunInput, derivations: bool) -> Result<Prepared, u8> {
     let RunInput {
         policy,
         config,
@@ -361,7 +363,8 @@ pub(crate) fn prepare(input: &RunInput) -> Result<Prepared, u8> {
         eprintln!("{e}");
         2u8
     })?;
-    let sheet = target_sheet(&checked.parsed.policy, model, &roster.people, period.fiscal_year).map_err(|e| {
+    let build = if derivations { target_sheet } else { target_amounts };
+    let sheet = build(&checked.parsed.policy, model, &roster.people, period.fiscal_year).map_err(|e| {
         eprintln!("error: {e}");
         1u8
     })?;
@@ -381,7 +384,7 @@ pub(crate) fn prepare(input: &RunInput) -> Result<Prepared, u8> {
 }
 
 pub fn targets(input: &RunInput) -> u8 {
-    let p = match prepare(input) {
+    let p = match prepare(input, true) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -398,7 +401,7 @@ pub fn targets(input: &RunInput) -> u8 {
 }
 
 pub fn explain(input: &RunInput, rep: &str) -> u8 {
-    let p = match prepare(input) {
+    let p = match prepare(input, true) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -458,11 +461,10 @@ pub(crate) fn run_to(input: &RunInput, out_dir: &str, report: bool) -> u8 {
         return crate::cli_history::run_history(input, out_dir, report);
     }
     let policy = input.policy.as_str();
-    let mut p = match prepare(input) {
+    let p = match prepare(input, false) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    p.sheet.forget_steps();
     let mut run = p.run();
     if report {
         let sources = p.bindings.iter().filter(|b| !b.is_roster);

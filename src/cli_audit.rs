@@ -128,8 +128,7 @@ fn money_impact(
             records.sources.clone(),
         );
         // Any failure to prepare a run (configuration, period, roster, targets) is trouble.
-        let mut p = prepare(&input).map_err(|_| 2u8)?;
-        p.sheet.forget_steps();
+        let p = prepare(&input, false).map_err(|_| 2u8)?;
         if p.text != text {
             eprintln!("error: `{file}` changed while it was being read");
             return Err(2);

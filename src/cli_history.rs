@@ -288,11 +288,10 @@ pub(crate) fn run_history(input: &RunInput, out_dir: &str, report: bool) -> u8 {
         let v = &versions[i];
         let mut one = input.clone();
         one.policy = v.file.clone();
-        let mut p = match prepare(&one) {
+        let p = match prepare(&one, false) {
             Ok(p) => p,
             Err(code) => return code,
         };
-        p.sheet.forget_steps();
         let mut output = match rulebook::run::run(&p.run()) {
             Ok(o) => o,
             Err(e) => {

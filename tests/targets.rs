@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use jiff::civil::date;
 use rulebook::check::check_source;
 use rulebook::eval::calendar::FiscalCalendar;
-use rulebook::eval::targets::{RosterEntry, Step, target_sheet};
+use rulebook::eval::targets::{RosterEntry, Step, target_amounts, target_sheet};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
@@ -144,4 +144,40 @@ fn parts_are_exact_to_the_cent_with_awkward_weights() {
         (dec!(133333.34), dec!(133333.34), dec!(133333.33))
     );
     assert_eq!(got.iter().sum::<Decimal>(), dec!(1000000.01));
+}
+
+#[test]
+fn the_amounts_alone_are_the_sheet_without_its_derivations() {
+    let checked = check_source(POLICY);
+    let roster = vec![
+        rep("E1", "east", "senior", None),
+        rep("E2", "east", "junior", None),
+        rep("W1", "west", "senior", Some(date(2027, 3, 11))),
+    ];
+    let (policy, model) = (&checked.parsed.policy, &checked.model);
+    let full = target_sheet(policy, model, &roster, 2027).unwrap();
+    let amounts = target_amounts(policy, model, &roster, 2027).unwrap();
+    // W1's March line is derived in five steps: in force, phase, split, allocate, prorate.
+    let cal = FiscalCalendar::new(1);
+    let mar = cal.parse("2027-03").unwrap();
+    let w1 = |sheet: &rulebook::eval::targets::TargetSheet| {
+        (sheet.lines.iter())
+            .find(|l| l.rep == "W1" && l.month == mar)
+            .map(|l| (l.amount, l.steps.len()))
+    };
+    assert_eq!(w1(&full), Some((dec!(10838.71), 5)));
+    assert_eq!(w1(&amounts), Some((dec!(10838.71), 0)));
+    let lines = |sheet: &rulebook::eval::targets::TargetSheet| -> Vec<_> {
+        sheet.lines.iter().map(|l| (l.rep.clone(), l.month, l.amount)).collect()
+    };
+    assert_eq!(lines(&full), lines(&amounts));
+    // The unassigned amounts keep their reasons, which name the split they fell in.
+    assert_eq!(full.unassigned, amounts.unassigned);
+    assert!(
+        amounts
+            .unassigned
+            .iter()
+            .any(|u| u.reason == "no salesperson in region west")
+    );
+    assert_eq!(full.months, amounts.months);
 }

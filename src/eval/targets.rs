@@ -88,15 +88,6 @@ pub struct TargetSheet {
 }
 
 impl TargetSheet {
-    /// Drops each line's derivation, keeping the amounts: all a run needs, and with a large
-    /// roster most of the sheet's memory (a derivation is five or so steps for every
-    /// salesperson and month).
-    pub fn forget_steps(&mut self) {
-        for line in &mut self.lines {
-            line.steps = Vec::new();
-        }
-    }
-
     /// A salesperson's target for a period: the sum of their months in it.
     pub fn target(&self, cal: &FiscalCalendar, rep: &str, period: Period) -> Decimal {
         self.target_between(cal, rep, cal.start(period), cal.end(period))
@@ -161,12 +152,35 @@ impl std::fmt::Display for TargetError {
     }
 }
 
-/// Builds the sheet for `fiscal_year` from the policy's first target and the roster.
+/// Builds the sheet for `fiscal_year` from the policy's first target and the roster, each
+/// line with its derivation.
 pub fn target_sheet(
     policy: &Policy,
     model: &Model,
     roster: &[RosterEntry],
     fiscal_year: i16,
+) -> Result<TargetSheet, TargetError> {
+    build(policy, model, roster, fiscal_year, true)
+}
+
+/// The sheet of [`target_sheet`] without the lines' derivations: all a run needs. With a large
+/// roster the derivations are most of the sheet's memory (five or so steps for every
+/// salesperson and month).
+pub fn target_amounts(
+    policy: &Policy,
+    model: &Model,
+    roster: &[RosterEntry],
+    fiscal_year: i16,
+) -> Result<TargetSheet, TargetError> {
+    build(policy, model, roster, fiscal_year, false)
+}
+
+fn build(
+    policy: &Policy,
+    model: &Model,
+    roster: &[RosterEntry],
+    fiscal_year: i16,
+    derivations: bool,
 ) -> Result<TargetSheet, TargetError> {
     let items = || policy.items.iter().map(|i| &i.kind);
     let Some(target) = items().find_map(|k| match k {
@@ -254,6 +268,7 @@ pub fn target_sheet(
             unit,
             prorate,
             model,
+            derivations,
         )?;
     }
     sheet.lines.sort_by(|a, b| (&a.rep, a.month).cmp(&(&b.rep, b.month)));
@@ -315,6 +330,7 @@ fn divide(
     unit: Decimal,
     prorate: bool,
     model: &Model,
+    derivations: bool,
 ) -> Result<(), TargetError> {
     let fail = |e| TargetError(format!("cannot divide the target exactly: {e:?}"));
     if let Some((split, rest)) = chain.split_first() {
@@ -336,7 +352,18 @@ fn divide(
                 .filter(|r| r.attrs.get(&split.by.text) == Some(&entry.key.text))
                 .collect();
             divide(
-                sheet, cal, month, part, steps, rest, allocation, &members, unit, prorate, model,
+                sheet,
+                cal,
+                month,
+                part,
+                steps,
+                rest,
+                allocation,
+                &members,
+                unit,
+                prorate,
+                model,
+                derivations,
             )?;
         }
         return Ok(());
@@ -389,20 +416,24 @@ fn divide(
     };
     let total_weight: Decimal = weights.iter().sum();
     let parts = allocate(amount, &weights, unit).map_err(fail)?;
+    // The derivation down to the group is kept for the unassigned amounts' reasons; each
+    // salesperson's own copy only when asked for.
     for ((r, weight), part) in members.iter().zip(&weights).zip(parts) {
-        let mut steps = steps.clone();
-        let value = if by == "salesperson" {
-            r.id.clone()
-        } else {
-            r.attrs.get(&by).cloned().unwrap_or_default()
-        };
-        steps.push(Step::Allocate {
-            by: by.clone(),
-            value,
-            weight: *weight,
-            total_weight,
-            amount: part,
-        });
+        let mut steps = if derivations { steps.clone() } else { Vec::new() };
+        if derivations {
+            let value = if by == "salesperson" {
+                r.id.clone()
+            } else {
+                r.attrs.get(&by).cloned().unwrap_or_default()
+            };
+            steps.push(Step::Allocate {
+                by: by.clone(),
+                value,
+                weight: *weight,
+                total_weight,
+                amount: part,
+            });
+        }
         let mut final_amount = part;
         let (days, of_days) = (cal.days_employed(month, r.hired, r.left), cal.days(month));
         if prorate && days < of_days {
@@ -411,11 +442,13 @@ fn divide(
                 .and_then(|x| x.checked_div(Decimal::from(of_days)))
                 .ok_or_else(|| TargetError("a target is too large to prorate".into()))?;
             final_amount = money::round(scaled, model.header.rounding, unit).map_err(|e| TargetError(e.to_string()))?;
-            steps.push(Step::Prorate {
-                days,
-                of_days,
-                amount: final_amount,
-            });
+            if derivations {
+                steps.push(Step::Prorate {
+                    days,
+                    of_days,
+                    amount: final_amount,
+                });
+            }
             if part != final_amount {
                 sheet.unassigned.push(Unassigned {
                     month,
