@@ -14,7 +14,6 @@ use rulebook::format::{FormatError, format_source};
 use rulebook::input::RunConfig;
 use rulebook::input::config::parse_source_arg;
 use rulebook::input::roster::read_roster;
-use rulebook::run::paid::{Paid, PaidFile};
 use rulebook::run::table_out::Format;
 use rulebook::syntax::ast::{ItemKind, PeriodKind};
 use rulebook::syntax::keywords::Lang;
@@ -418,118 +417,6 @@ pub fn explain(input: &RunInput, rep: &str) -> u8 {
             } else {
                 1
             }
-        }
-    }
-}
-
-pub fn run(input: &RunInput, out_dir: &str) -> u8 {
-    run_to(input, out_dir, true)
-}
-
-/// With `--paid`: replaces the lines of the periods already paid by adjustment lines for what
-/// changed since (see `run::paid`). Returns the paid runs read, for the manifest.
-pub(crate) fn correct(
-    input: &RunInput,
-    p: &Prepared,
-    output: &mut rulebook::run::RunOutput,
-) -> Result<Vec<PaidFile>, u8> {
-    if input.paid.is_empty() {
-        return Ok(Vec::new());
-    }
-    let computed: Vec<Period> = rulebook::run::slots(&p.checked.model, &p.cal, p.period, false)
-        .iter()
-        .map(|s| s.period)
-        .collect();
-    let dp = rulebook::money::decimals(p.checked.model.header.rounding_unit);
-    let paid = Paid::read(&input.paid, &p.cal, &computed).map_err(|e| {
-        eprintln!("error: --paid: {e}");
-        eprintln!("nothing was written");
-        2u8
-    })?;
-    paid.adjust(output, dp).map_err(|e| {
-        eprintln!("error: --paid: {e}");
-        eprintln!("nothing was written");
-        1u8
-    })?;
-    Ok(paid.files)
-}
-
-/// Runs a period into `out_dir` and returns the exit status; `report` prints the closing
-/// summary (`verify` re-performs a run into a temporary directory and keeps quiet about it).
-pub(crate) fn run_to(input: &RunInput, out_dir: &str, report: bool) -> u8 {
-    if std::path::Path::new(&input.policy).is_dir() {
-        return crate::cli_history::run_history(input, out_dir, report);
-    }
-    let policy = input.policy.as_str();
-    let p = match prepare(input, false) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let mut run = p.run();
-    if report {
-        let sources = p.bindings.iter().filter(|b| !b.is_roster);
-        run.progress = rulebook::progress::Progress::on_stderr(sources.map(rulebook::run::file_size).sum());
-    }
-    let result = rulebook::run::run(&run);
-    run.progress.finish();
-    let mut output = match result {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            eprintln!("nothing was written");
-            // A file that cannot be read is trouble (2); a policy that cannot be computed is 1.
-            return if matches!(e, rulebook::run::RunError::Input(_)) {
-                2
-            } else {
-                1
-            };
-        }
-    };
-    let mut rejects = p.roster_rejects.clone();
-    rejects.append(&mut output.rejects);
-    output.rejects = rejects;
-    let paid = match correct(input, &p, &mut output) {
-        Ok(paid) => paid,
-        Err(code) => return code,
-    };
-    let info = rulebook::run::write::ManifestInfo {
-        policy_file: policy,
-        policy_sha256: rulebook::input::hash::sha256_hex(p.text.as_bytes()),
-        version: p.checked.model.header.version.as_deref().unwrap_or(""),
-        period: p.cal.label(p.period),
-        rounding_unit: p.checked.model.header.rounding_unit,
-        config_file: &input.config,
-        config_sha256: p.config_sha256.clone(),
-        period_given: &input.period,
-        source_args: &input.sources,
-        roster: Some(rulebook::run::write::RosterInput {
-            summary: &p.roster_summary,
-            people: p.roster.len() as u64,
-            rejected: p.roster_rejects.len() as u64,
-        }),
-        rulebook_version: env!("CARGO_PKG_VERSION"),
-        versions: Vec::new(),
-        paid_args: &input.paid,
-        paid: &paid,
-        format: input.format,
-        prorated: Vec::new(),
-    };
-    match rulebook::run::write::write_outputs(std::path::Path::new(out_dir), &output, &p.cal, &info) {
-        Ok(()) if !report => 0,
-        Ok(()) => {
-            let total: Decimal = output.payouts.iter().map(|l| l.amount).sum();
-            eprintln!(
-                "{}: {} payout lines totalling {total}, {} measures, {} rows rejected; written to {out_dir}",
-                p.cal.label(p.period),
-                output.payouts.len(),
-                output.measures.len(),
-                output.rejects.len()
-            );
-            0
-        }
-        Err(e) => {
-            eprintln!("error: cannot write to `{out_dir}`: {e}");
-            2
         }
     }
 }

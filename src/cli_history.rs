@@ -21,7 +21,7 @@ use rulebook::eval::calendar::{FiscalCalendar, Period};
 use rulebook::input::hash::sha256_hex;
 use rulebook::money::{self, Overflow};
 use rulebook::run::PayoutLine;
-use rulebook::run::write::{ManifestInfo, RosterInput, VersionInForce, write_outputs};
+use rulebook::run::write::{ManifestInfo, VersionInForce, write_outputs};
 use rulebook::syntax::ast::{MidPeriod, PeriodKind, RoundingMode};
 
 use crate::cli::{RunInput, load_checked, prepare};
@@ -377,32 +377,17 @@ pub(crate) fn run_history(input: &RunInput, out_dir: &str, report: bool) -> u8 {
             sha256: sha256_hex(versions[i].text.as_bytes()),
         })
         .collect();
-    let paid = match crate::cli::correct(input, &p, &mut merged) {
+    let paid = match crate::cli_run::correct(input, &p, &mut merged) {
         Ok(paid) => paid,
         Err(code) => return code,
     };
     let combined: String = applied.iter().map(|v| format!("{} {}\n", v.sha256, v.file)).collect();
     let by_version: BTreeMap<&str, &str> = applied.iter().map(|v| (v.version.as_str(), v.file.as_str())).collect();
     let info = ManifestInfo {
-        policy_file: &input.policy,
         policy_sha256: sha256_hex(combined.as_bytes()),
         version: applied.last().map_or("", |v| v.version.as_str()),
         period: cal.label(period),
-        rounding_unit: p.checked.model.header.rounding_unit,
-        config_file: &input.config,
-        config_sha256: p.config_sha256.clone(),
-        period_given: &input.period,
-        source_args: &input.sources,
-        roster: Some(RosterInput {
-            summary: &p.roster_summary,
-            people: p.roster.len() as u64,
-            rejected: p.roster_rejects.len() as u64,
-        }),
-        rulebook_version: env!("CARGO_PKG_VERSION"),
         versions: applied.clone(),
-        paid_args: &input.paid,
-        paid: &paid,
-        format: input.format,
         prorated: blends
             .iter()
             .map(|b| {
@@ -413,6 +398,7 @@ pub(crate) fn run_history(input: &RunInput, out_dir: &str, report: bool) -> u8 {
                 )
             })
             .collect(),
+        ..crate::cli_run::manifest_info(input, &p, &paid)
     };
     if let Err(e) = write_outputs(Path::new(out_dir), &merged, &cal, &info) {
         eprintln!("error: cannot write to `{out_dir}`: {e}");

@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 use rulebook::input::hash::{sha256_file, sha256_hex};
 use rulebook::run::manifest::{Manifest, ManifestError};
 
-use crate::cli::{RunInput, run_to};
+use crate::cli::RunInput;
+use crate::cli_run::run_to;
 
 /// Differing lines shown per file; the rest are counted.
 const MAX_SHOWN: usize = 20;

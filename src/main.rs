@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod cli;
 mod cli_audit;
 mod cli_history;
+mod cli_run;
 mod cli_verify;
 
 #[derive(Parser)]
@@ -232,7 +233,7 @@ fn main() -> ExitCode {
         } => {
             input.paid = paid;
             input.format = format.into();
-            cli::run(&input, &out)
+            cli_run::run(&input, &out)
         }
         Command::Targets { input } => cli::targets(&input),
         Command::Verify { dir, root } => cli_verify::verify(&dir, root.as_deref()),

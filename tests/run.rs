@@ -208,3 +208,81 @@ fn explain_shows_the_derivation_and_the_rows_counted() {
     assert!(text.contains("  below 100%: 50000 × 5% = 2500\n"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every file of a directory with its bytes, by name.
+fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_run_that_fails_after_writing_some_periods_leaves_the_outputs_as_they_were() {
+    let dir = workdir("midway");
+    assert_eq!(run(&dir, "out").status.code(), Some(0));
+    let before = files(&dir.join("out"));
+    // A metric that overflows on March's sales alone: January's and February's lines are
+    // already on their way to the files when the rules stop.
+    std::fs::write(
+        dir.join("r.policy"),
+        POLICY.replace(
+            "metric attainment",
+            "metric huge = revenue * 1,000,000,000,000,000,000\nmetric attainment",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("sales.csv"),
+        SALES.replace("D4,E1,2027-03-10,55000.00", "D4,E1,2027-03-10,99000000000.00"),
+    )
+    .unwrap();
+    let out = run(&dir, "out");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("salesperson `E1`, period 2027-03: metric `huge`: arithmetic overflow"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    // The same files with the same bytes, and no temporary file left beside them.
+    assert_eq!(files(&dir.join("out")), before);
+    // A directory made for the run is not left behind either.
+    assert_eq!(run(&dir, "fresh").status.code(), Some(1));
+    assert!(!dir.join("fresh").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn lines_written_as_they_are_made_are_those_of_a_run_that_holds_them() {
+    // A policy directory is run with every line held (to put each period under its version);
+    // a policy file has its lines written as the rules make them.
+    let dir = workdir("streamed");
+    std::fs::create_dir_all(dir.join("history")).unwrap();
+    std::fs::write(dir.join("history").join("r.policy"), POLICY).unwrap();
+    assert_eq!(run(&dir, "streamed").status.code(), Some(0));
+    let held = Command::new(env!("CARGO_BIN_EXE_rulebook"))
+        .args([
+            "run", "history", "--config", "run.yaml", "--period", "2027-Q1", "--out", "held",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(held.status.code(), Some(0), "{}", String::from_utf8_lossy(&held.stderr));
+    for f in ["scores.csv", "payouts.csv", "measures.csv", "rejects.csv"] {
+        let streamed = std::fs::read_to_string(dir.join("streamed").join(f)).unwrap();
+        let held = std::fs::read_to_string(dir.join("held").join(f)).unwrap();
+        assert_eq!(streamed, held, "{f}");
+        // Three months and the quarter for two salespeople, at least.
+        assert!(f != "scores.csv" || streamed.lines().count() == 1 + 4 * 2, "{streamed}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

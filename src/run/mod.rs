@@ -11,6 +11,7 @@ mod commission;
 mod explain;
 mod fast;
 mod limits;
+mod lines;
 pub mod manifest;
 pub mod paid;
 pub mod reasons;
@@ -21,6 +22,7 @@ pub mod table_out;
 pub mod write;
 
 pub use explain::explain;
+pub use lines::{LineSink, MeasureLine, PayoutLine, PeriodLines, ScoreLine};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -37,41 +39,6 @@ use crate::plan::MonthTable;
 use crate::plan::keys::IdIndex;
 use crate::syntax::ast::*;
 use aggregate::{Acc, Spec};
-
-/// One line of `scores.csv`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ScoreLine {
-    pub rep: String,
-    pub period: Period,
-    /// Each metric's value as written, in the order the policy defines them; empty when it has
-    /// none.
-    pub metrics: cells::Cells,
-    pub score: Option<Decimal>,
-    pub grade: Option<String>,
-}
-
-/// One line of `payouts.csv`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PayoutLine {
-    pub rep: String,
-    pub period: Period,
-    /// `commission`, `bonus`, `spif` or `deduction`.
-    pub component: &'static str,
-    pub name: String,
-    pub base: Option<Decimal>,
-    /// The rate or tier applied, in words.
-    pub rate: String,
-    pub amount: Decimal,
-}
-
-/// One line of `measures.csv`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MeasureLine {
-    pub rep: String,
-    pub period: Period,
-    pub measure: String,
-    pub evidence: String,
-}
 
 /// Rows and amounts of one source.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,6 +96,8 @@ pub enum RunError {
         error: EvalError,
     },
     Totals(String),
+    /// The lines could not be passed on: the outputs could not be written.
+    Output(String),
 }
 
 impl std::fmt::Display for RunError {
@@ -139,6 +108,7 @@ impl std::fmt::Display for RunError {
                 write!(f, "salesperson `{rep}`, period {period}: {}", error.message)
             }
             RunError::Totals(msg) => write!(f, "control totals do not reconcile: {msg}"),
+            RunError::Output(msg) => write!(f, "{msg}"),
         }
     }
 }
@@ -677,6 +647,7 @@ pub fn run_together(runs: &[Run]) -> Result<Together, RunsError> {
             .enumerate()
             .map(|(i, state)| {
                 let mut out = read.clone();
+                out.metric_names = metric_names(state.run.policy);
                 scope.spawn(move || {
                     evaluate(&state, &mut out)
                         .map(|()| out)
@@ -741,8 +712,29 @@ fn monthly_targets(run: &Run, cal: &FiscalCalendar) -> Vec<Vec<(jiff::civil::Dat
 pub fn run(run: &Run) -> Result<RunOutput, RunError> {
     let (state, mut out) = read_all(run)?;
     run.progress.source("rules");
+    out.metric_names = metric_names(run.policy);
     evaluate(&state, &mut out)?;
     Ok(out)
+}
+
+/// As [`run`], with the lines given to `sink` period by period as the rules make them: the
+/// output has everything but the lines.
+pub fn run_into(run: &Run, sink: &mut dyn LineSink) -> Result<RunOutput, RunError> {
+    let (state, mut out) = read_all(run)?;
+    run.progress.source("rules");
+    out.metric_names = metric_names(run.policy);
+    evaluate(&state, sink)?;
+    Ok(out)
+}
+
+/// The names of the policy's metrics, in the order written: the columns of `scores.csv`.
+pub fn metric_names(policy: &Policy) -> Vec<String> {
+    (policy.items.iter())
+        .filter_map(|i| match &i.kind {
+            ItemKind::Metric(m) => Some(m.name.text.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Running balances of one salesperson across the periods of a run.
@@ -777,16 +769,7 @@ impl Items<'_> {
     }
 }
 
-/// What the rules gave for some salespeople in one period, in roster order.
-#[derive(Default)]
-struct SlotLines {
-    scores: Vec<ScoreLine>,
-    payouts: Vec<PayoutLine>,
-    measures: Vec<MeasureLine>,
-    earlier: Vec<PayoutLine>,
-}
-
-fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
+fn evaluate(state: &State, sink: &mut dyn LineSink) -> Result<(), RunError> {
     let run = state.run;
     let items: Vec<&ItemKind> = run.policy.items.iter().map(|i| &i.kind).collect();
     let what = Items {
@@ -800,24 +783,22 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
         show: (state.cal.start(run.period), state.cal.end(run.period)),
         items,
     };
-    out.metric_names = what.metrics.iter().map(|m| m.name.text.clone()).collect();
     // Salespeople are independent of each other (a roll-up's sum is shared through the state),
     // so within a period contiguous chunks of the roster run on their own threads; their lines
-    // are added in roster order before the next period starts, and the first error in that
-    // order is the one reported. Period by period, only one period's lines are ever held twice.
+    // go to the sink in roster order before the next period starts, and the first error in that
+    // order is the one reported.
     let reps = run.roster.len();
     let threads = crate::run::fast::threads().min(reps.div_ceil(256)).max(1);
     let size = reps.div_ceil(threads).max(1);
     let mut balances: Vec<Balances> = run.roster.iter().map(|_| Balances::default()).collect();
-    // One score line per salesperson employed in each period shown: reserved at once, as a
-    // vector grown by doubling can hold twice that for a while.
+    // One score line per salesperson employed in each period shown.
     let lines: usize = (state.slots.iter().enumerate())
         .filter(|(_, s)| !s.year_to_date && what.shows(s))
         .map(|(slot, _)| (0..reps).filter(|&rep| state.employed(rep, slot)).count())
         .sum();
-    out.scores.reserve_exact(lines);
+    sink.expect(lines);
     for (slot, _) in state.slots.iter().enumerate().filter(|(_, s)| !s.year_to_date) {
-        let results: Vec<Result<SlotLines, RunError>> = std::thread::scope(|scope| {
+        let results: Vec<Result<PeriodLines, RunError>> = std::thread::scope(|scope| {
             let mut chunks =
                 (balances.chunks_mut(size).enumerate()).map(|(i, bal)| (i * size..i * size + bal.len(), bal));
             // The first chunk runs on this thread: its allocations reuse what reading freed.
@@ -836,11 +817,7 @@ fn evaluate(state: &State, out: &mut RunOutput) -> Result<(), RunError> {
                 .collect()
         });
         for lines in results {
-            let lines = lines?;
-            out.scores.extend(lines.scores);
-            out.payouts.extend(lines.payouts);
-            out.measures.extend(lines.measures);
-            out.earlier.extend(lines.earlier);
+            sink.take(lines?)?;
         }
     }
     Ok(())
@@ -853,8 +830,8 @@ fn evaluate_slot(
     slot: usize,
     reps: std::ops::Range<usize>,
     balances: &mut [Balances],
-) -> Result<SlotLines, RunError> {
-    let mut out = SlotLines::default();
+) -> Result<PeriodLines, RunError> {
+    let mut out = PeriodLines::default();
     for (rep, bal) in reps.zip(balances) {
         if state.employed(rep, slot) {
             one(state, what, rep, slot, bal, &mut out)?;
@@ -870,7 +847,7 @@ fn one(
     rep: usize,
     slot: usize,
     bal: &mut Balances,
-    out: &mut SlotLines,
+    out: &mut PeriodLines,
 ) -> Result<(), RunError> {
     let run = state.run;
     let person = &run.roster[rep];

@@ -1,6 +1,7 @@
 //! Writing a run's outputs: `scores.csv`, `payouts.csv`, `measures.csv`, `rejects.csv` and
 //! `manifest.json`, each through a temporary file renamed into place, and only once the whole
-//! run has succeeded. The same inputs give byte-identical files.
+//! run has succeeded. The lines may be written as the rules make them, so that they are never
+//! all held at once. The same inputs give byte-identical files.
 //!
 //! The manifest is enough to re-perform the run (`rulebook verify`): it records the command
 //! line's arguments as given, the SHA-256 of every file read (policy, run configuration, roster,
@@ -14,11 +15,11 @@ use std::path::{Path, PathBuf};
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use super::RunOutput;
 use super::table_out::{Format, TableWriter};
+use super::{MeasureLine, PayoutLine, PeriodLines, RunOutput, ScoreLine, SourceTotals};
 use crate::eval::calendar::{FiscalCalendar, Period};
 use crate::input::hash::HashingWriter;
-use crate::input::reader::SourceSummary;
+use crate::input::reader::{Rejection, SourceSummary};
 
 /// What the manifest records besides the outputs.
 pub struct ManifestInfo<'a> {
@@ -99,10 +100,13 @@ pub struct RosterInput<'a> {
 type OutFile = HashingWriter<BufWriter<File>>;
 
 /// The temporary files of one writing of the outputs, renamed into place only once every one
-/// of them is complete, and removed when anything fails.
+/// of them is complete; removed when dropped before that, whatever failed, and the directory
+/// too when it was made for them.
 struct Staged {
     dir: PathBuf,
+    made_dir: bool,
     names: Vec<String>,
+    committed: bool,
 }
 
 impl Staged {
@@ -123,214 +127,293 @@ impl Staged {
         Ok((sha256, bytes))
     }
 
-    fn commit(self) -> std::io::Result<()> {
+    fn commit(mut self) -> std::io::Result<()> {
         for name in &self.names {
             std::fs::rename(self.tmp(name), self.dir.join(name))?;
         }
+        self.committed = true;
         Ok(())
     }
+}
 
-    fn discard(self) {
-        for name in &self.names {
-            let _ = std::fs::remove_file(self.tmp(name));
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.committed {
+            for name in &self.names {
+                let _ = std::fs::remove_file(self.tmp(name));
+            }
+            if self.made_dir {
+                let _ = std::fs::remove_dir(&self.dir);
+            }
         }
     }
 }
 
-/// Writes the outputs of a run into `dir`: each table streamed into a temporary file, then
-/// the manifest with their hashes, then all renamed into place. On failure the temporary
-/// files are removed and the files already there are left as they were.
-pub fn write_outputs(dir: &Path, out: &RunOutput, cal: &FiscalCalendar, info: &ManifestInfo) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let mut staged = Staged {
-        dir: dir.to_path_buf(),
-        names: Vec::new(),
-    };
-    match write_staged(&mut staged, out, cal, info) {
-        Ok(()) => staged.commit(),
-        Err(e) => {
-            staged.discard();
-            Err(e)
-        }
-    }
+/// What was written, for the closing summary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    pub payouts: usize,
+    pub payout_total: Decimal,
+    pub measures: usize,
+    pub rejects: usize,
 }
 
-fn write_staged(
-    staged: &mut Staged,
-    out: &RunOutput,
-    cal: &FiscalCalendar,
-    info: &ManifestInfo,
-) -> std::io::Result<()> {
-    let ext = info.format.extension();
-    let dp = crate::money::decimals(info.rounding_unit);
-    let money = |d: Decimal| format!("{d:.dp$}");
+/// The outputs of a run being written into a directory: the score, payout and measure lines
+/// streamed into temporary files as they come, then the rejects and the manifest with every
+/// file's hash, then all renamed into place. Dropped before [`OutputWriter::finish`], or when
+/// anything fails, it removes its temporary files and leaves the files already there as they
+/// were.
+pub struct OutputWriter<'i> {
+    staged: Staged,
+    cal: &'i FiscalCalendar,
+    info: &'i ManifestInfo<'i>,
+    /// Decimal places of money, from the rounding unit.
+    dp: usize,
+    scores: TableWriter<OutFile>,
+    payouts: TableWriter<OutFile>,
+    measures: TableWriter<OutFile>,
+    counts: (usize, usize, usize),
+    payout_total: Decimal,
+}
 
-    let mut header = vec!["salesperson".to_string(), "period".into()];
-    header.extend(out.metric_names.iter().cloned());
-    header.extend(["score".to_string(), "grade".into(), "policy_version".into()]);
-    let mut scores = TableWriter::new(info.format, &header, staged.create(format!("scores.{ext}"))?)?;
-    for s in &out.scores {
-        let mut row = vec![s.rep.clone(), cal.label(s.period)];
-        row.extend(s.metrics.iter().map(str::to_string));
-        row.push(
-            s.score
+impl<'i> OutputWriter<'i> {
+    /// Starts the outputs in `dir`; `metric_names` are the columns of the scores.
+    pub fn create(
+        dir: &Path,
+        cal: &'i FiscalCalendar,
+        info: &'i ManifestInfo<'i>,
+        metric_names: &[String],
+    ) -> std::io::Result<OutputWriter<'i>> {
+        let made_dir = !dir.exists();
+        std::fs::create_dir_all(dir)?;
+        let mut staged = Staged {
+            dir: dir.to_path_buf(),
+            made_dir,
+            names: Vec::new(),
+            committed: false,
+        };
+        let ext = info.format.extension();
+        let mut header = vec!["salesperson", "period"];
+        header.extend(metric_names.iter().map(String::as_str));
+        header.extend(["score", "grade", "policy_version"]);
+        let scores = TableWriter::new(info.format, &header, staged.create(format!("scores.{ext}"))?)?;
+        let payouts = TableWriter::new(
+            info.format,
+            &[
+                "salesperson",
+                "period",
+                "component",
+                "name",
+                "base",
+                "rate",
+                "amount",
+                "policy_version",
+            ],
+            staged.create(format!("payouts.{ext}"))?,
+        )?;
+        let measures = TableWriter::new(
+            info.format,
+            &["salesperson", "period", "measure", "evidence", "policy_version"],
+            staged.create(format!("measures.{ext}"))?,
+        )?;
+        Ok(OutputWriter {
+            staged,
+            cal,
+            info,
+            dp: crate::money::decimals(info.rounding_unit),
+            scores,
+            payouts,
+            measures,
+            counts: (0, 0, 0),
+            payout_total: Decimal::ZERO,
+        })
+    }
+
+    fn money(&self, d: Decimal) -> String {
+        format!("{d:.dp$}", dp = self.dp)
+    }
+
+    /// Writes one period's lines (the earlier periods' lines are not written).
+    pub fn lines(&mut self, lines: &PeriodLines) -> std::io::Result<()> {
+        lines.scores.iter().try_for_each(|s| self.score(s))?;
+        lines.payouts.iter().try_for_each(|p| self.payout(p))?;
+        lines.measures.iter().try_for_each(|m| self.measure(m))
+    }
+
+    pub fn score(&mut self, s: &ScoreLine) -> std::io::Result<()> {
+        let (label, score) = (
+            self.cal.label(s.period),
+            (s.score)
                 .map(|d| d.round_dp(6).normalize().to_string())
                 .unwrap_or_default(),
         );
-        row.push(s.grade.clone().unwrap_or_default());
-        row.push(info.version_of(cal, s.period).to_string());
-        scores.row(&row)?;
+        let mut row = vec![s.rep.as_str(), &label];
+        row.extend(s.metrics.iter());
+        row.extend([&score, s.grade.as_deref().unwrap_or_default()]);
+        row.push(self.info.version_of(self.cal, s.period));
+        self.counts.0 += 1;
+        self.scores.row(&row)
     }
 
-    let mut payouts = TableWriter::new(
-        info.format,
-        &[
-            "salesperson",
-            "period",
-            "component",
-            "name",
-            "base",
-            "rate",
-            "amount",
-            "policy_version",
-        ],
-        staged.create(format!("payouts.{ext}"))?,
-    )?;
-    for p in &out.payouts {
-        payouts.row(&[
+    pub fn payout(&mut self, p: &PayoutLine) -> std::io::Result<()> {
+        self.payout_total = crate::money::add(self.payout_total, p.amount)
+            .map_err(|_| std::io::Error::other("the payout total overflows"))?;
+        self.counts.1 += 1;
+        self.payouts.row(&[
             p.rep.as_str(),
-            &cal.label(p.period),
+            &self.cal.label(p.period),
             p.component,
             &p.name,
-            &p.base.map(money).unwrap_or_default(),
+            &p.base.map(|d| self.money(d)).unwrap_or_default(),
             &p.rate,
-            &money(p.amount),
-            &info.payout_version_of(cal, p.period),
-        ])?;
+            &self.money(p.amount),
+            &self.info.payout_version_of(self.cal, p.period),
+        ])
     }
 
-    let mut measures = TableWriter::new(
-        info.format,
-        &["salesperson", "period", "measure", "evidence", "policy_version"],
-        staged.create(format!("measures.{ext}"))?,
-    )?;
-    for m in &out.measures {
-        measures.row(&[
+    pub fn measure(&mut self, m: &MeasureLine) -> std::io::Result<()> {
+        self.counts.2 += 1;
+        self.measures.row(&[
             m.rep.as_str(),
-            &cal.label(m.period),
+            &self.cal.label(m.period),
             &m.measure,
             &m.evidence,
-            info.version_of(cal, m.period),
-        ])?;
+            self.info.version_of(self.cal, m.period),
+        ])
     }
 
-    let mut rejects = TableWriter::new(
-        info.format,
-        &["file", "line", "column", "field", "value", "reason"],
-        staged.create(format!("rejects.{ext}"))?,
-    )?;
-    for r in &out.rejects {
-        rejects.row(&[
-            r.file.display().to_string(),
-            r.line.to_string(),
-            r.column.map(|c| c.to_string()).unwrap_or_default(),
-            r.field.clone().unwrap_or_default(),
-            r.value.clone(),
-            r.reason.clone(),
-        ])?;
-    }
-
-    let mut inputs: Vec<serde_json::Value> = out
-        .sources
-        .iter()
-        .map(|s| {
-            json!({
-                "source": s.summary.source,
-                "file": s.summary.file.display().to_string(),
-                "sha256": s.summary.sha256,
-                "encoding": s.summary.encoding.name(),
-                "rows_read": s.summary.rows_read,
-                "rows_used": s.rows_used,
-                "rows_rejected": s.rows_rejected(),
-                "rows_after_period": s.rows_later,
-                "amount_read": money(s.amount_read),
-                "amount_credited": money(s.amount_credited),
-                "amount_rejected": money(s.amount_rejected),
-                "amount_after_period": money(s.amount_later),
+    /// Writes the rejects and the manifest (with the sources' control totals), and renames
+    /// every file into place.
+    pub fn finish(mut self, rejects: &[Rejection], sources: &[SourceTotals]) -> std::io::Result<Written> {
+        let info = self.info;
+        let ext = info.format.extension();
+        let mut rejects_table = TableWriter::new(
+            info.format,
+            &["file", "line", "column", "field", "value", "reason"],
+            self.staged.create(format!("rejects.{ext}"))?,
+        )?;
+        for r in rejects {
+            rejects_table.row(&[
+                r.file.display().to_string(),
+                r.line.to_string(),
+                r.column.map(|c| c.to_string()).unwrap_or_default(),
+                r.field.clone().unwrap_or_default(),
+                r.value.clone(),
+                r.reason.clone(),
+            ])?;
+        }
+        let dp = self.dp;
+        let money = |d: Decimal| format!("{d:.dp$}");
+        let mut inputs: Vec<serde_json::Value> = sources
+            .iter()
+            .map(|s| {
+                json!({
+                    "source": s.summary.source,
+                    "file": s.summary.file.display().to_string(),
+                    "sha256": s.summary.sha256,
+                    "encoding": s.summary.encoding.name(),
+                    "rows_read": s.summary.rows_read,
+                    "rows_used": s.rows_used,
+                    "rows_rejected": s.rows_rejected(),
+                    "rows_after_period": s.rows_later,
+                    "amount_read": money(s.amount_read),
+                    "amount_credited": money(s.amount_credited),
+                    "amount_rejected": money(s.amount_rejected),
+                    "amount_after_period": money(s.amount_later),
+                })
             })
+            .collect();
+        // The roster is listed after the sources (whose order the run fixes), unless a source of
+        // the same name is already there.
+        if let Some(roster) = &info.roster
+            && !sources.iter().any(|s| s.summary.source == roster.summary.source)
+        {
+            inputs.push(json!({
+                "source": roster.summary.source,
+                "roster": true,
+                "file": roster.summary.file.display().to_string(),
+                "sha256": roster.summary.sha256,
+                "encoding": roster.summary.encoding.name(),
+                "rows_read": roster.summary.rows_read,
+                "rows_used": roster.people,
+                "rows_rejected": roster.rejected,
+            }));
+        }
+
+        // Hashed from the very bytes written. The manifest cannot hold its own hash.
+        let mut hashes = serde_json::Map::new();
+        for (name, table) in [
+            ("scores", self.scores),
+            ("payouts", self.payouts),
+            ("measures", self.measures),
+            ("rejects", rejects_table),
+        ] {
+            let (sha256, bytes) = Staged::close(table.finish()?)?;
+            hashes.insert(format!("{name}.{ext}"), json!({ "sha256": sha256, "bytes": bytes }));
+        }
+        let mut policy = json!({ "file": info.policy_file, "sha256": info.policy_sha256, "version": info.version });
+        if !info.versions.is_empty() {
+            policy["versions"] = info
+                .versions
+                .iter()
+                .map(|v| json!({ "version": v.version, "effective": v.effective.to_string(), "file": v.file, "sha256": v.sha256 }))
+                .collect();
+        }
+        let mut arguments = json!({ "period": info.period_given, "sources": info.source_args });
+        if !info.paid_args.is_empty() {
+            arguments["paid"] = json!(info.paid_args);
+        }
+        if info.format != Format::Csv {
+            arguments["format"] = json!(info.format.name());
+        }
+        let (scores, payouts, measures) = self.counts;
+        let mut manifest = json!({
+            "rulebook": info.rulebook_version,
+            "arguments": arguments,
+            "policy": policy,
+            "config": { "file": info.config_file, "sha256": info.config_sha256 },
+            "period": info.period,
+            "inputs": inputs,
+            "outputs": {
+                "scores": scores,
+                "payouts": payouts,
+                "payout_total": money(self.payout_total),
+                "measures": measures,
+                "rejects": rejects.len(),
+                "files": hashes,
+            },
+        });
+        if !info.paid.is_empty() {
+            manifest["paid"] = info
+                .paid
+                .iter()
+                .map(|p| json!({ "file": p.file, "sha256": p.sha256, "period": p.period }))
+                .collect();
+        }
+        let manifest = serde_json::to_string_pretty(&manifest).map_err(std::io::Error::other)?;
+        let mut file = self.staged.create("manifest.json".to_string())?;
+        file.write_all(format!("{manifest}\n").as_bytes())?;
+        Staged::close(file)?;
+        self.staged.commit()?;
+        Ok(Written {
+            payouts,
+            payout_total: self.payout_total,
+            measures,
+            rejects: rejects.len(),
         })
-        .collect();
-    // The roster is listed after the sources (whose order the run fixes), unless a source of the
-    // same name is already there.
-    if let Some(roster) = &info.roster
-        && !out.sources.iter().any(|s| s.summary.source == roster.summary.source)
-    {
-        inputs.push(json!({
-            "source": roster.summary.source,
-            "roster": true,
-            "file": roster.summary.file.display().to_string(),
-            "sha256": roster.summary.sha256,
-            "encoding": roster.summary.encoding.name(),
-            "rows_read": roster.summary.rows_read,
-            "rows_used": roster.people,
-            "rows_rejected": roster.rejected,
-        }));
     }
+}
 
-    // Hashed from the very bytes written. The manifest cannot hold its own hash.
-    let mut hashes = serde_json::Map::new();
-    for (name, table) in [
-        ("scores", scores),
-        ("payouts", payouts),
-        ("measures", measures),
-        ("rejects", rejects),
-    ] {
-        let (sha256, bytes) = Staged::close(table.finish()?)?;
-        hashes.insert(format!("{name}.{ext}"), json!({ "sha256": sha256, "bytes": bytes }));
-    }
-    let total: Decimal = out.payouts.iter().map(|p| p.amount).sum();
-    let mut policy = json!({ "file": info.policy_file, "sha256": info.policy_sha256, "version": info.version });
-    if !info.versions.is_empty() {
-        policy["versions"] = info
-            .versions
-            .iter()
-            .map(|v| json!({ "version": v.version, "effective": v.effective.to_string(), "file": v.file, "sha256": v.sha256 }))
-            .collect();
-    }
-    let mut arguments = json!({ "period": info.period_given, "sources": info.source_args });
-    if !info.paid_args.is_empty() {
-        arguments["paid"] = json!(info.paid_args);
-    }
-    if info.format != Format::Csv {
-        arguments["format"] = json!(info.format.name());
-    }
-    let mut manifest = json!({
-        "rulebook": info.rulebook_version,
-        "arguments": arguments,
-        "policy": policy,
-        "config": { "file": info.config_file, "sha256": info.config_sha256 },
-        "period": info.period,
-        "inputs": inputs,
-        "outputs": {
-            "scores": out.scores.len(),
-            "payouts": out.payouts.len(),
-            "payout_total": money(total),
-            "measures": out.measures.len(),
-            "rejects": out.rejects.len(),
-            "files": hashes,
-        },
-    });
-    if !info.paid.is_empty() {
-        manifest["paid"] = info
-            .paid
-            .iter()
-            .map(|p| json!({ "file": p.file, "sha256": p.sha256, "period": p.period }))
-            .collect();
-    }
-    let manifest = serde_json::to_string_pretty(&manifest).map_err(std::io::Error::other)?;
-
-    let mut file = staged.create("manifest.json".to_string())?;
-    file.write_all(format!("{manifest}\n").as_bytes())?;
-    Staged::close(file)?;
-    Ok(())
+/// Writes the outputs of a run, its lines all held in `out`, into `dir` (see [`OutputWriter`]).
+pub fn write_outputs(
+    dir: &Path,
+    out: &RunOutput,
+    cal: &FiscalCalendar,
+    info: &ManifestInfo,
+) -> std::io::Result<Written> {
+    let mut writer = OutputWriter::create(dir, cal, info, &out.metric_names)?;
+    out.scores.iter().try_for_each(|s| writer.score(s))?;
+    out.payouts.iter().try_for_each(|p| writer.payout(p))?;
+    out.measures.iter().try_for_each(|m| writer.measure(m))?;
+    writer.finish(&out.rejects, &out.sources)
 }
