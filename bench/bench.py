@@ -650,14 +650,24 @@ def main():
               + ", ".join(f"{s.short} {fmt_s(s.walls[-1])}" for s in (plain, hand, duck, seed, impact) if s and s.walls and len(s.walls) == i + 1),
               flush=True)
 
-    check = Series(f"rulebook check {SEED_POLICY.relative_to(ROOT)}", None)
-    for n in range(args.check_runs + 1):
-        mode = "memory" if n == 0 else "timed"
-        r = measure([rulebook, "check", SEED_POLICY], log_dir, f"check-{n:02d}-{mode}", memory=(mode == "memory"))
-        if r.rc != 0:
-            check.failure = f"exit {r.rc}: {first_line(r.stderr)}"
-            break
-        record(check, r, mode)
+    def repeated(label, cmd, runs, tag):
+        """One untimed run under GNU time for memory, then `runs` timed ones."""
+        series = Series(label, None)
+        for n in range(runs + 1):
+            mode = "memory" if n == 0 else "timed"
+            r = measure(cmd, log_dir, f"{tag}-{n:02d}-{mode}", memory=(mode == "memory"))
+            if r.rc != 0:
+                series.failure = f"exit {r.rc}: {first_line(r.stderr)}"
+                break
+            record(series, r, mode)
+        return series
+
+    check = repeated(f"rulebook check {SEED_POLICY.relative_to(ROOT)}", [rulebook, "check", SEED_POLICY],
+                     args.check_runs, "check")
+    # Management's target sheet for every salesperson of the roster.
+    sheets = None if args.no_seed else repeated(
+        f"rulebook targets {SEED_POLICY.relative_to(ROOT)} (`--period {YEAR}`, every salesperson's sheet)",
+        [rulebook, "targets", SEED_POLICY, "--config", seed_dir / "run.yaml", "--period", str(YEAR)], 3, "targets")
     bench_seconds = time.perf_counter() - t_start
     load_after = os.getloadavg()[0]
 
@@ -769,11 +779,12 @@ def main():
         line = row(s)
         if line:
             out.append(line)
-    if check.walls:
-        out.append(f"| {check.label} | {fmt_s(check.wall)} ({fmt_s(min(check.walls))}–{fmt_s(max(check.walls))}) | "
-                   f"{fmt_s(check.cpu)} | {fmt_mib(check.peak_mib)} | — | — | — | {len(check.walls)} |")
-    elif check.failure:
-        out.append(f"| {check.label} | failed: {check.failure} | | | | | | |")
+    for s in (check, sheets):
+        if s and s.walls:
+            out.append(f"| {s.label} | {fmt_s(s.wall)} ({fmt_s(min(s.walls))}–{fmt_s(max(s.walls))}) | "
+                       f"{fmt_s(s.cpu)} | {fmt_mib(s.peak_mib)} | — | — | — | {len(s.walls)} |")
+        elif s and s.failure:
+            out.append(f"| {s.label} | failed: {s.failure} | | | | | | |")
     out.append("")
     if duck_info:
         q = statistics.median(d["query_s"] for d in duck_info)

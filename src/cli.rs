@@ -433,12 +433,14 @@ fn write_target_sheet(
     let amount = |d: Decimal| format!("{d:.dp$}");
     let mut out = csv::Writer::from_writer(std::io::stdout().lock());
     out.write_record(["salesperson", "period", "target", "derivation"])?;
-    let mut reps: Vec<&str> = sheet.lines.iter().map(|l| l.rep.as_str()).collect();
-    reps.dedup();
     let mut assigned = Decimal::ZERO;
-    for rep in reps {
+    // The sheet's lines are in salesperson order: each one's lines are a run of them.
+    for lines in sheet.lines.chunk_by(|a, b| a.rep == b.rep) {
+        let Some(rep) = lines.first().map(|l| l.rep.as_str()) else {
+            continue;
+        };
         let mut total = Decimal::ZERO;
-        for line in sheet.lines.iter().filter(|l| l.rep == rep && inside(l.month)) {
+        for line in lines.iter().filter(|l| inside(l.month)) {
             total += line.amount;
             out.write_record([
                 rep,

@@ -81,6 +81,7 @@ pub struct Unassigned {
 
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct TargetSheet {
+    /// By salesperson, then month.
     pub lines: Vec<TargetLine>,
     pub unassigned: Vec<Unassigned>,
     /// The company target of each month; lines plus unassigned add up to it.
