@@ -22,6 +22,7 @@ use rulebook::input::hash::sha256_hex;
 use rulebook::money::{self, Overflow};
 use rulebook::run::PayoutLine;
 use rulebook::run::write::{ManifestInfo, VersionInForce, write_outputs};
+use rulebook::run::{LineSink, PeriodLines, RunError};
 use rulebook::syntax::ast::{MidPeriod, PeriodKind, RoundingMode};
 
 use crate::cli::{RunInput, load_checked, prepare};
@@ -52,6 +53,44 @@ struct Blend {
 struct Sides {
     old: Vec<PayoutLine>,
     new: Vec<PayoutLine>,
+}
+
+/// One version's lines as its rules make them, keeping only what the history takes from it:
+/// the periods it governs, and its side of each prorated period.
+struct Kept<'h> {
+    version: usize,
+    /// The version that governs a period, and the prorated period (index into `blends`) it is.
+    governs: &'h (dyn Fn(Period) -> Option<usize> + Sync),
+    blend_of: &'h (dyn Fn(Period) -> Option<usize> + Sync),
+    blends: &'h [Blend],
+    lines: rulebook::run::RunOutput,
+    /// Its payout lines of each prorated period, of the run's own periods and of earlier ones.
+    aside: Vec<Sides>,
+    aside_earlier: Vec<Sides>,
+}
+
+impl LineSink for Kept<'_> {
+    fn take(&mut self, lines: PeriodLines) -> Result<(), RunError> {
+        let (version, governs) = (self.version, self.governs);
+        let mine = |q: Period| governs(q) == Some(version);
+        (self.lines.scores).extend(lines.scores.into_iter().filter(|l| mine(l.period)));
+        (self.lines.measures).extend(lines.measures.into_iter().filter(|l| mine(l.period)));
+        for (lines, kept, aside) in [
+            (lines.payouts, &mut self.lines.payouts, &mut self.aside),
+            (lines.earlier, &mut self.lines.earlier, &mut self.aside_earlier),
+        ] {
+            for line in lines {
+                match (self.blend_of)(line.period) {
+                    Some(b) if self.blends[b].old == version => aside[b].old.push(line),
+                    Some(b) if self.blends[b].new == version => aside[b].new.push(line),
+                    Some(_) => {}
+                    None if mine(line.period) => kept.push(line),
+                    None => {}
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Reads the versions in `dir`, oldest first; prints what is wrong and gives the exit status.
@@ -278,49 +317,60 @@ pub(crate) fn run_history(input: &RunInput, out_dir: &str, report: bool) -> u8 {
     needed.extend(periods.iter().filter_map(|p| blend_of(*p)).map(|b| blends[b].old));
     needed.sort();
     needed.dedup();
+    // Every version needed is run over one reading of the records, each keeping only its
+    // periods' lines as its rules make them.
+    let mut prepared = Vec::with_capacity(needed.len());
+    for &i in &needed {
+        let mut one = input.clone();
+        one.policy = versions[i].file.clone();
+        match prepare(&one, false) {
+            Ok(p) => prepared.push(p),
+            Err(code) => return code,
+        }
+    }
+    let runs: Vec<rulebook::run::Run> = prepared.iter().map(|p| p.run()).collect();
+    let (governs, blend_of) = (&governs, &blend_of);
+    let mut kept: Vec<Kept> = (needed.iter())
+        .map(|&version| Kept {
+            version,
+            governs,
+            blend_of,
+            blends: &blends,
+            lines: rulebook::run::RunOutput::default(),
+            aside: blends.iter().map(|_| Sides::default()).collect(),
+            aside_earlier: blends.iter().map(|_| Sides::default()).collect(),
+        })
+        .collect();
+    let mut sinks: Vec<&mut (dyn LineSink + Send)> = kept.iter_mut().map(|k| k as _).collect();
+    let together = match rulebook::run::run_together_into(&runs, &mut sinks) {
+        Ok(t) => t,
+        Err(failed) => {
+            let e = failed.error;
+            match failed.run {
+                Some(k) => eprintln!("error: `{}`: {e}", versions[needed[k]].file),
+                None => eprintln!("error: reading the records: {e}"),
+            }
+            eprintln!("nothing was written");
+            return if matches!(*e, rulebook::run::RunError::Input(_)) {
+                2
+            } else {
+                1
+            };
+        }
+    };
     // Each prorated period's payout lines, of the run's own periods and of earlier ones.
     let mut aside: Vec<Sides> = blends.iter().map(|_| Sides::default()).collect();
     let mut aside_earlier: Vec<Sides> = blends.iter().map(|_| Sides::default()).collect();
-
     let mut merged = rulebook::run::RunOutput::default();
-    let mut last = None;
-    for &i in &needed {
-        let v = &versions[i];
-        let mut one = input.clone();
-        one.policy = v.file.clone();
-        let p = match prepare(&one, false) {
-            Ok(p) => p,
-            Err(code) => return code,
-        };
-        let mut output = match rulebook::run::run(&p.run()) {
-            Ok(o) => o,
-            Err(e) => {
-                eprintln!("error: `{}`: {e}", v.file);
-                eprintln!("nothing was written");
-                return if matches!(e, rulebook::run::RunError::Input(_)) {
-                    2
-                } else {
-                    1
-                };
-            }
-        };
-        let mine = |q: Period| governs(q) == Some(i);
-        merged.scores.extend(output.scores.drain(..).filter(|l| mine(l.period)));
-        merged
-            .measures
-            .extend(output.measures.drain(..).filter(|l| mine(l.period)));
-        for (lines, kept, aside) in [
-            (&mut output.payouts, &mut merged.payouts, &mut aside),
-            (&mut output.earlier, &mut merged.earlier, &mut aside_earlier),
-        ] {
-            for line in lines.drain(..) {
-                match blend_of(line.period) {
-                    Some(b) if blends[b].old == i => aside[b].old.push(line),
-                    Some(b) if blends[b].new == i => aside[b].new.push(line),
-                    Some(_) => {}
-                    None if mine(line.period) => kept.push(line),
-                    None => {}
-                }
+    for (k, output) in kept.into_iter().zip(&together.outputs) {
+        merged.scores.extend(k.lines.scores);
+        merged.measures.extend(k.lines.measures);
+        merged.payouts.extend(k.lines.payouts);
+        merged.earlier.extend(k.lines.earlier);
+        for (to, from) in [(&mut aside, k.aside), (&mut aside_earlier, k.aside_earlier)] {
+            for (to, from) in to.iter_mut().zip(from) {
+                to.old.extend(from.old);
+                to.new.extend(from.new);
             }
         }
         if merged.metric_names.is_empty() {
@@ -328,13 +378,13 @@ pub(crate) fn run_history(input: &RunInput, out_dir: &str, report: bool) -> u8 {
         } else if merged.metric_names != output.metric_names {
             eprintln!(
                 "error: `{}` defines other metrics than the version before it; scores.csv needs one set of columns for the whole run",
-                v.file
+                versions[k.version].file
             );
             return 1;
         }
-        last = Some((p, output));
     }
-    let Some((p, output)) = last else {
+    drop(runs);
+    let (Some(p), Some(output)) = (prepared.pop(), together.outputs.into_iter().last()) else {
         eprintln!("error: no version applies to {}", cal.label(period));
         return 1;
     };

@@ -589,14 +589,25 @@ fn reads_alike(a: &Run, b: &Run) -> bool {
 /// read together, then each policy's rules run on its own. Otherwise each is run on its own.
 /// Either way the outputs are those of [`run`] for each.
 pub fn run_together(runs: &[Run]) -> Result<Together, RunsError> {
+    let mut lines: Vec<RunOutput> = runs.iter().map(|_| RunOutput::default()).collect();
+    let mut sinks: Vec<&mut (dyn LineSink + Send)> = lines.iter_mut().map(|o| o as _).collect();
+    let mut together = run_together_into(runs, &mut sinks)?;
+    for (out, lines) in together.outputs.iter_mut().zip(lines) {
+        (out.scores, out.payouts, out.measures, out.earlier) =
+            (lines.scores, lines.payouts, lines.measures, lines.earlier);
+    }
+    Ok(together)
+}
+
+/// As [`run_together`], with each run's lines given to its own sink (`sinks[i]` for `runs[i]`)
+/// as its rules make them: the outputs have everything but the lines.
+pub fn run_together_into(runs: &[Run], sinks: &mut [&mut (dyn LineSink + Send)]) -> Result<Together, RunsError> {
     let Some(first) = runs.first() else {
         return Ok(Together::default());
     };
     if !runs.iter().all(|r| reads_alike(first, r)) {
-        let outputs = runs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| run(r).map_err(|e| RunsError::of(Some(i), e)))
+        let outputs = (runs.iter().zip(sinks.iter_mut()).enumerate())
+            .map(|(i, (r, sink))| run_into(r, *sink).map_err(|e| RunsError::of(Some(i), e)))
             .collect::<Result<_, _>>()?;
         return Ok(Together {
             outputs,
@@ -628,43 +639,39 @@ pub fn run_together(runs: &[Run]) -> Result<Together, RunsError> {
     let read = read_sources(&mut reader).map_err(|e| RunsError::of(None, e))?;
     first.progress.source("rules");
     let mut states: Vec<State> = states.collect();
-    for state in &mut states {
-        state.kept = reader.kept.clone();
-        state.reference = reader.reference.clone();
-        state.tables = reader.tables.clone();
-        state.in_table = reader.in_table.clone();
-        state.last_day = reader.last_day;
-        state.evidence = reader.evidence.clone();
-        state.records = reader.records.clone();
-        state.linking = reader.linking.clone();
-        state.returns = reader.returns.clone();
-    }
     states.insert(0, reader);
-    // Each policy's rules on a core of its own.
-    let outputs = std::thread::scope(|scope| {
-        let handles: Vec<_> = states
-            .into_iter()
-            .enumerate()
-            .map(|(i, state)| {
-                let mut out = read.clone();
-                out.metric_names = metric_names(state.run.policy);
-                scope.spawn(move || {
-                    evaluate(&state, &mut out)
-                        .map(|()| out)
-                        .map_err(|e| RunsError::of(Some(i), e))
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            // A panic is a defect, as it would be on one thread: passed on as it is.
-            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect::<Result<_, _>>()
-    })?;
+    // One policy after another, each on every core (the roster in chunks), the records read
+    // handed from one to the next rather than copied.
+    let mut outputs = Vec::with_capacity(states.len());
+    for (i, sink) in sinks.iter_mut().enumerate().take(states.len()) {
+        if let [.., done, next] = &mut states[..=i] {
+            hand_over(done, next);
+        }
+        let state = &states[i];
+        let mut out = read.clone();
+        out.metric_names = metric_names(state.run.policy);
+        evaluate(state, *sink).map_err(|e| RunsError::of(Some(i), e))?;
+        outputs.push(out);
+    }
     Ok(Together {
         outputs,
         read_once: true,
     })
+}
+
+/// Moves what was read of the records from one run's state to the next's (see
+/// [`run_together_into`]).
+fn hand_over(from: &mut State, to: &mut State) {
+    use std::mem::take;
+    to.kept = take(&mut from.kept);
+    to.reference = take(&mut from.reference);
+    to.tables = take(&mut from.tables);
+    to.in_table = take(&mut from.in_table);
+    to.last_day = from.last_day;
+    to.evidence = take(&mut from.evidence);
+    to.records = take(&mut from.records);
+    to.linking = take(&mut from.linking);
+    to.returns = take(&mut from.returns);
 }
 
 /// The size of a source's file, for the progress bar (0 when it cannot be known).
