@@ -1,6 +1,7 @@
 //! A score line's metric values, kept as the text they are written as: one string and where
-//! each cell ends. A run holds every score line until it is written, so this is most of its
-//! memory when the roster is large (a `Vec<Option<Value>>` takes about three times as much).
+//! each cell ends. A run that collects its lines (with `--paid`, over a policy history) holds
+//! every score line until it is written, and then this is most of its memory when the roster
+//! is large (a `Vec<Option<Value>>` takes about three times as much).
 
 use crate::eval::rules::Value;
 
