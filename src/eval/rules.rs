@@ -242,6 +242,10 @@ pub struct Rules<'a> {
     known: Vec<Known>,
     /// How many names are being computed, one inside another.
     depth: usize,
+    /// The score and the grade once computed: every grade condition asks for the score, and
+    /// every bonus or promotion on a grade for the grade.
+    score: Option<Decimal>,
+    grade: Option<&'a str>,
 }
 
 impl<'a> Rules<'a> {
@@ -287,6 +291,8 @@ impl<'a> Rules<'a> {
             target,
             known,
             depth: 0,
+            score: None,
+            grade: None,
         }
     }
 
@@ -299,6 +305,7 @@ impl<'a> Rules<'a> {
                 *known = Known::NotYet;
             }
         }
+        (self.score, self.grade) = (None, None);
         if let Some(id) = self.names.id(name)
             && !matches!(self.known[id], Known::Given)
         {
@@ -426,7 +433,7 @@ impl<'a> Rules<'a> {
             },
             ExprKind::Score => Some(Value::Num(self.score(e.span)?)),
             ExprKind::Grade => return err(e.span, "a grade is compared with `is`"),
-            ExprKind::GradeIs(level) => Some(Value::Bool(self.grade(e.span)? == level.text)),
+            ExprKind::GradeIs(level) => Some(Value::Bool(self.grade_level(e.span)? == level.text)),
             ExprKind::Aggregate { .. } => match self.world {
                 Some(w) => w.aggregate(e.span)?,
                 None => {
@@ -497,6 +504,15 @@ impl<'a> Rules<'a> {
     /// Σ weight × indicator, each indicator held between its floor and cap; an empty indicator
     /// counts 0. Zero when a gate does not hold (an empty gate does not).
     pub fn score(&mut self, span: Span) -> Result<Decimal, EvalError> {
+        if let Some(score) = self.score {
+            return Ok(score);
+        }
+        let score = self.compute_score(span)?;
+        self.score = Some(score);
+        Ok(score)
+    }
+
+    fn compute_score(&mut self, span: Span) -> Result<Decimal, EvalError> {
         let Some(score) = self.find(|k| match k {
             ItemKind::Score(s) => Some(s),
             _ => None,
@@ -534,18 +550,28 @@ impl<'a> Rules<'a> {
 
     /// The first grade whose condition holds (an empty one does not), else the `otherwise` grade.
     pub fn grade(&mut self, span: Span) -> Result<String, EvalError> {
+        self.grade_level(span).map(str::to_string)
+    }
+
+    fn grade_level(&mut self, span: Span) -> Result<&'a str, EvalError> {
+        if let Some(level) = self.grade {
+            return Ok(level);
+        }
         let Some(grade) = self.find(|k| match k {
             ItemKind::Grade(g) => Some(g),
             _ => None,
         }) else {
             return err(span, "the policy has no grades");
         };
+        let mut level = grade.otherwise.text.as_str();
         for rule in &grade.rules {
             if self.holds(&rule.cond)? {
-                return Ok(rule.grade.text.clone());
+                level = &rule.grade.text;
+                break;
             }
         }
-        Ok(grade.otherwise.text.clone())
+        self.grade = Some(level);
+        Ok(level)
     }
 
     pub fn round(&self, amount: Decimal, span: Span) -> Result<Decimal, EvalError> {
@@ -852,5 +878,18 @@ bonus share 1% * doubled * revenue monthly
         // Asked again, it fails the same way: a failed name is not kept as computed.
         let e = r.name("looped", Span::default()).unwrap_err();
         assert_eq!(e.message, "`looped` depends on itself");
+    }
+
+    #[test]
+    fn the_score_and_grade_kept_are_dropped_with_an_assumption() {
+        let c = checked();
+        let mut r = rules(&c, dec!(50000), dec!(100000));
+        // attainment 50% (at its floor) × 50% + 50,000 / 100,000 × 50% = 0.25 + 0.25.
+        assert_eq!(r.score(Span::default()), Ok(dec!(0.5)));
+        assert_eq!(r.grade(Span::default()).as_deref(), Ok("B"));
+        r.assume("attainment", Value::Num(dec!(2)));
+        // 200% × 50% + 0.25; A, as attainment >= 100%.
+        assert_eq!(r.score(Span::default()), Ok(dec!(1.25)));
+        assert_eq!(r.grade(Span::default()).as_deref(), Ok("A"));
     }
 }
