@@ -18,6 +18,36 @@ pub struct Period {
     pub index: u8,
 }
 
+impl Period {
+    /// The months of the fiscal year it spans, first and last (1–12).
+    fn months(self) -> (u8, u8) {
+        match self.kind {
+            PeriodKind::Month => (self.index, self.index),
+            PeriodKind::Quarter => (self.index * 3 - 2, self.index * 3),
+            PeriodKind::Year => (1, 12),
+        }
+    }
+
+    /// Whether `inner` lies within this period, worked out from their fiscal months alone
+    /// (a run asks it for every salesperson, period and limit).
+    pub fn contains(self, inner: Period) -> bool {
+        let ((first, last), (from, to)) = (self.months(), inner.months());
+        self.fiscal_year == inner.fiscal_year && first <= from && to <= last
+    }
+
+    /// The period of `kind` this one lies in (itself when it is of that kind); for a longer
+    /// `kind` only.
+    pub fn within(self, kind: PeriodKind) -> Period {
+        let (first, _) = self.months();
+        let index = match kind {
+            PeriodKind::Month => first,
+            PeriodKind::Quarter => (first - 1) / 3 + 1,
+            PeriodKind::Year => 1,
+        };
+        Period { kind, index, ..self }
+    }
+}
+
 /// The months from the month of `from` to the month of `to` (0 in the same month, negative
 /// when `to` is earlier): the column of a month in tables that start with `from`'s month.
 pub fn months_between(from: (i32, u8), to: (i32, u8)) -> i32 {
@@ -234,6 +264,37 @@ mod tests {
         let cal = FiscalCalendar::new(1);
         for bad in ["2027-13", "2027-Q5", "27", "2027-3", "March"] {
             assert!(cal.parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn containment_and_enclosing_periods_agree_with_the_dates() {
+        for start_month in [1, 4, 7, 12] {
+            let cal = FiscalCalendar::new(start_month);
+            let mut all = Vec::new();
+            for fiscal_year in [2026, 2027] {
+                for (kind, count) in [(PeriodKind::Month, 12), (PeriodKind::Quarter, 4), (PeriodKind::Year, 1)] {
+                    all.extend((1..=count).map(|index| Period {
+                        fiscal_year,
+                        kind,
+                        index,
+                    }));
+                }
+            }
+            for &outer in &all {
+                for &inner in &all {
+                    let by_dates = cal.start(inner) >= cal.start(outer) && cal.end(inner) <= cal.end(outer);
+                    assert_eq!(
+                        outer.contains(inner),
+                        by_dates,
+                        "{outer:?} {inner:?} from month {start_month}"
+                    );
+                    if inner.kind <= outer.kind {
+                        let by_date = cal.period_of(cal.start(inner), outer.kind);
+                        assert_eq!(inner.within(outer.kind), by_date, "{inner:?} in a {:?}", outer.kind);
+                    }
+                }
+            }
         }
     }
 }

@@ -59,7 +59,7 @@ pub(super) fn pay<'s>(
     };
     let (amount, how) = if c.year_to_date.is_some() {
         // Pay the year to date's commission less what the year has paid.
-        let so_far = limits::paid_within(paid, &state.cal, year).map_err(overflow)?;
+        let so_far = limits::paid_within(paid, year).map_err(overflow)?;
         let ytd = state
             .slots
             .iter()

@@ -22,14 +22,9 @@ pub(super) struct Applied<'c> {
 }
 
 /// What the periods of `paid` within `outer` paid.
-pub(super) fn paid_within(
-    paid: &[(Period, Decimal)],
-    cal: &FiscalCalendar,
-    outer: Period,
-) -> Result<Decimal, Overflow> {
-    let (start, end) = (cal.start(outer), cal.end(outer));
+pub(super) fn paid_within(paid: &[(Period, Decimal)], outer: Period) -> Result<Decimal, Overflow> {
     paid.iter()
-        .filter(|(p, _)| cal.start(*p) >= start && cal.end(*p) <= end)
+        .filter(|(p, _)| outer.contains(*p))
         .try_fold(Decimal::ZERO, |sum, (_, amount)| money::add(sum, *amount))
 }
 
@@ -47,12 +42,12 @@ pub(super) fn apply_longer<'c>(
     let minimums = c.minimums.iter().map(|m| (m, true));
     let caps = c.caps.iter().map(|m| (m, false));
     for (limit, minimum) in minimums.chain(caps).filter(|(l, _)| l.per > period.kind) {
-        let outer = cal.period_of(cal.start(period), limit.per);
+        let outer = period.within(limit.per);
         // A minimum is made good once its period is over: in its last period.
         if minimum && cal.end(outer) != cal.end(period) {
             continue;
         }
-        let so_far = paid_within(paid, cal, outer)?;
+        let so_far = paid_within(paid, outer)?;
         let left = money::sub(limit.amount.value, so_far)?;
         let to = if minimum {
             amount.max(left)
