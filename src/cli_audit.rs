@@ -38,10 +38,14 @@ fn colour() -> bool {
 /// Writes the report; a closed pipe or a full disk is trouble, not a panic.
 fn emit(text: &str) -> Result<(), u8> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| {
-        eprintln!("error: cannot write the report: {e}");
-        2
-    })
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(cannot_report)
+}
+
+fn cannot_report(e: std::io::Error) -> u8 {
+    eprintln!("error: cannot write the report: {e}");
+    2
 }
 
 /// A policy read and checked; a policy with errors is trouble here (2), not a finding (1):
@@ -87,7 +91,15 @@ pub fn diff(old: &str, new: &str, format: ReportFormat, records: Option<&Records
         (ReportFormat::Markdown, None) => report::markdown(&oi, &ni, &changes),
         (ReportFormat::Markdown, Some(i)) => report::markdown(&oi, &ni, &changes) + &impact::markdown(i),
         (ReportFormat::Json, None) => report::json(&oi, &ni, &changes),
-        (ReportFormat::Json, Some(i)) => impact::json(&oi, &ni, &changes, i),
+        // Written as it is made: for a year of thousands of salespeople it is some 90 MB.
+        (ReportFormat::Json, Some(i)) => {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            let written = impact::write_json(&mut out, &oi, &ni, &changes, i).and_then(|()| out.flush());
+            if let Err(e) = written {
+                return cannot_report(e);
+            }
+            String::new()
+        }
     };
     if let Err(code) = emit(&text) {
         return code;

@@ -106,7 +106,7 @@ struct ImpactJson<'a> {
     total: AmountsJson,
     components: Vec<ComponentJson<'a>>,
     movers: Vec<MoverJson<'a>>,
-    lines: Vec<LineJson<'a>>,
+    lines: Lines<'a>,
 }
 
 fn impact_json(impact: &Impact) -> ImpactJson<'_> {
@@ -136,38 +136,51 @@ fn impact_json(impact: &Impact) -> ImpactJson<'_> {
                 amounts: AmountsJson::of(&m.amounts, dp),
             })
             .collect(),
-        lines: impact
-            .rows
+        lines: Lines { rows: &impact.rows, dp },
+    }
+}
+
+/// The rows of an impact, each made into its JSON as it is written: a year of thousands of
+/// salespeople is some hundred thousand of them.
+struct Lines<'a> {
+    rows: &'a [super::Row],
+    dp: u32,
+}
+
+impl Serialize for Lines<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.rows.iter().map(|r| line_json(r, self.dp)))
+    }
+}
+
+fn line_json(r: &super::Row, dp: u32) -> LineJson<'_> {
+    LineJson {
+        salesperson: &r.rep,
+        period: &r.label,
+        changed: r.changed(),
+        score: ScoreJson {
+            old: r.score.0.map(score),
+            new: r.score.1.map(score),
+            difference: r.score_difference().map(score),
+        },
+        grade: GradeJson {
+            old: r.grade.0.as_deref(),
+            new: r.grade.1.as_deref(),
+        },
+        total: AmountsJson::of(&r.total(), dp),
+        payouts: r
+            .payouts
             .iter()
-            .map(|r| LineJson {
-                salesperson: &r.rep,
-                period: &r.label,
-                changed: r.changed(),
-                score: ScoreJson {
-                    old: r.score.0.map(score),
-                    new: r.score.1.map(score),
-                    difference: r.score_difference().map(score),
-                },
-                grade: GradeJson {
-                    old: r.grade.0.as_deref(),
-                    new: r.grade.1.as_deref(),
-                },
-                total: AmountsJson::of(&r.total(), dp),
-                payouts: r
-                    .payouts
-                    .iter()
-                    .map(|p| ComponentJson::of(&p.component, &p.name, &p.amounts, &p.cause, dp))
-                    .collect(),
-                measures: r
-                    .measures
-                    .iter()
-                    .map(|m| MeasureJson {
-                        measure: &m.measure,
-                        old: m.old,
-                        new: m.new,
-                        cause: cause_ref(&m.cause),
-                    })
-                    .collect(),
+            .map(|p| ComponentJson::of(&p.component, &p.name, &p.amounts, &p.cause, dp))
+            .collect(),
+        measures: r
+            .measures
+            .iter()
+            .map(|m| MeasureJson {
+                measure: &m.measure,
+                old: m.old,
+                new: m.new,
+                cause: cause_ref(&m.cause),
             })
             .collect(),
     }
@@ -176,6 +189,20 @@ fn impact_json(impact: &Impact) -> ImpactJson<'_> {
 /// The diff and its impact as one JSON object: the diff's fields (`old`, `new`, `count`,
 /// `changes`, as `report::json` writes them) and `impact`.
 pub fn json(old: &VersionInfo, new: &VersionInfo, changes: &[Change], impact: &Impact) -> String {
+    let mut out = Vec::new();
+    // Writing into memory fails only on a value serde cannot write, and these have none.
+    let _ = write_json(&mut out, old, new, changes, impact);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`json`] written straight to `out`, followed by a newline.
+pub fn write_json(
+    mut out: impl std::io::Write,
+    old: &VersionInfo,
+    new: &VersionInfo,
+    changes: &[Change],
+    impact: &Impact,
+) -> std::io::Result<()> {
     #[derive(Serialize)]
     struct Doc<'a> {
         old: &'a VersionInfo,
@@ -191,5 +218,6 @@ pub fn json(old: &VersionInfo, new: &VersionInfo, changes: &[Change], impact: &I
         changes,
         impact: impact_json(impact),
     };
-    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+    serde_json::to_writer_pretty(&mut out, &doc)?;
+    out.write_all(b"\n")
 }

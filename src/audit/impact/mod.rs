@@ -23,7 +23,7 @@ use super::log::is_bookkeeping;
 use crate::eval::calendar::{FiscalCalendar, Period};
 use crate::run::RunOutput;
 
-pub use json::json;
+pub use json::{json, write_json};
 pub use render::{markdown, text};
 
 /// How many salespeople the largest movers list.
