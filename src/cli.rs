@@ -430,7 +430,7 @@ fn write_target_sheet(
     let (start, end) = (cal.start(period), cal.end(period));
     let inside = |m: Period| cal.start(m) >= start && cal.start(m) <= end;
     let dp = rulebook::money::decimals(model.header.rounding_unit);
-    let amount = |d: Decimal| format!("{d:.dp$}");
+    let amount = |d: Decimal| rulebook::money::fixed(d, dp);
     let mut out = csv::Writer::from_writer(std::io::stdout().lock());
     out.write_record(["salesperson", "period", "target", "derivation"])?;
     let mut assigned = Decimal::ZERO;

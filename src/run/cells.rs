@@ -68,27 +68,12 @@ impl Cells {
 /// `d.round_dp(6).normalize()`: digit by digit, since the formatting machinery was a quarter of
 /// the rules' time (a score line has a value for every metric).
 fn push_number(text: &mut String, d: Decimal) {
+    use crate::money::{DIGITS, digits};
     let d = if d.scale() > 6 { d.round_dp(6) } else { d };
-    let (mantissa, mut scale) = (d.mantissa().unsigned_abs(), d.scale() as usize);
-    // A decimal's mantissa has 29 digits at most; most fit 64 bits, whose division is cheap.
-    let mut buf = [0u8; 40];
-    let mut first = buf.len();
-    let mut push_digits = |mut high: u128| {
-        while high > u128::from(u64::MAX) {
-            first -= 1;
-            buf[first] = b'0' + (high % 10) as u8;
-            high /= 10;
-        }
-        let mut low = high as u64;
-        while low > 0 {
-            first -= 1;
-            buf[first] = b'0' + (low % 10) as u8;
-            low /= 10;
-        }
-    };
-    push_digits(mantissa);
-    // Trailing zeros of the fraction go, as `normalize` takes them off.
-    let mut last = buf.len();
+    let mut buf = [b'0'; DIGITS];
+    let first = digits(d, &mut buf);
+    // The fraction's trailing zeros go, as `normalize` takes them off.
+    let (mut last, mut scale) = (buf.len(), d.scale() as usize);
     while scale > 0 && last > first && buf[last - 1] == b'0' {
         last -= 1;
         scale -= 1;
@@ -100,18 +85,13 @@ fn push_number(text: &mut String, d: Decimal) {
     if d.is_sign_negative() {
         text.push('-');
     }
-    let digits = &buf[first..last];
-    if digits.len() > scale {
-        let (integer, fraction) = digits.split_at(digits.len() - scale);
-        text.extend(integer.iter().map(|&b| char::from(b)));
-        if !fraction.is_empty() {
-            text.push('.');
-            text.extend(fraction.iter().map(|&b| char::from(b)));
-        }
-    } else {
-        text.push_str("0.");
-        text.extend(std::iter::repeat_n('0', scale - digits.len()));
-        text.extend(digits.iter().map(|&b| char::from(b)));
+    // At least one digit before the point (the buffer is zeros before the digits).
+    let start = first.min(last - scale - 1);
+    let (integer, fraction) = buf[start..last].split_at(last - scale - start);
+    text.extend(integer.iter().map(|&b| char::from(b)));
+    if scale > 0 {
+        text.push('.');
+        text.extend(fraction.iter().map(|&b| char::from(b)));
     }
 }
 

@@ -245,8 +245,7 @@ impl Explainer<'_, '_> {
     }
 
     fn money(&self, d: Decimal) -> String {
-        let dp = self.dp;
-        format!("{d:.dp$}")
+        crate::money::fixed(d, self.dp)
     }
 
     fn period(&self) -> Period {

@@ -230,7 +230,7 @@ impl<'i> OutputWriter<'i> {
     }
 
     fn money(&self, d: Decimal) -> String {
-        format!("{d:.dp$}", dp = self.dp)
+        crate::money::fixed(d, self.dp)
     }
 
     /// Writes one period's lines (the earlier periods' lines are not written).
@@ -303,7 +303,7 @@ impl<'i> OutputWriter<'i> {
             ])?;
         }
         let dp = self.dp;
-        let money = |d: Decimal| format!("{d:.dp$}");
+        let money = |d: Decimal| crate::money::fixed(d, dp);
         let mut inputs: Vec<serde_json::Value> = sources
             .iter()
             .map(|s| {

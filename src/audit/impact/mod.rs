@@ -14,9 +14,10 @@
 mod json;
 mod render;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 
 use super::Change;
 use super::log::is_bookkeeping;
@@ -319,10 +320,10 @@ pub fn compare(old: &Side, new: &Side, changes: &[Change], setting: Setting) -> 
     // Found by the lines' own text through a hash index (no key allocated per line, and a
     // year of 7,000 salespeople has hundreds of thousands of lines), then sorted by
     // salesperson and period: the index's order never shows.
-    let mut index: HashMap<(&str, Period), usize> = HashMap::new();
+    let mut index: FxHashMap<(&str, Period), usize> = FxHashMap::default();
     let mut rows: Vec<Row> = Vec::new();
     fn row<'r, 's>(
-        (index, rows): (&mut HashMap<(&'s str, Period), usize>, &'r mut Vec<Row>),
+        (index, rows): (&mut FxHashMap<(&'s str, Period), usize>, &'r mut Vec<Row>),
         cal: &FiscalCalendar,
         rep: &'s str,
         period: Period,

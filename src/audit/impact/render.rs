@@ -370,7 +370,7 @@ fn yes(b: bool) -> String {
 pub(super) fn money(d: Decimal, dp: u32) -> String {
     // A zero difference is `0.00`, never `-0.00`.
     let d = if d.is_zero() { Decimal::ZERO } else { d };
-    format!("{d:.*}", dp as usize)
+    crate::money::fixed(d, dp as usize)
 }
 
 /// A difference with its sign: `+540.00`, `-0.01`, `0.00`.
