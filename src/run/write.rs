@@ -70,6 +70,9 @@ impl ManifestInfo<'_> {
         if let Some((_, _, new)) = self.prorated.iter().find(|(p, ..)| *p == period) {
             return new;
         }
+        if self.versions.is_empty() {
+            return self.version;
+        }
         let start = cal.start(period);
         self.versions
             .iter()
@@ -174,6 +177,8 @@ pub struct OutputWriter<'i> {
     measures: TableWriter<OutFile>,
     counts: (usize, usize, usize),
     payout_total: Decimal,
+    /// The last period's label: lines come period by period.
+    label: (Option<Period>, String),
 }
 
 impl<'i> OutputWriter<'i> {
@@ -226,11 +231,15 @@ impl<'i> OutputWriter<'i> {
             measures,
             counts: (0, 0, 0),
             payout_total: Decimal::ZERO,
+            label: (None, String::new()),
         })
     }
 
-    fn money(&self, d: Decimal) -> String {
-        crate::money::fixed(d, self.dp)
+    /// Makes `self.label` the label of `period`, worked out once for its lines.
+    fn label(&mut self, period: Period) {
+        if self.label.0 != Some(period) {
+            self.label = (Some(period), self.cal.label(period));
+        }
     }
 
     /// Writes one period's lines (the earlier periods' lines are not written).
@@ -241,17 +250,15 @@ impl<'i> OutputWriter<'i> {
     }
 
     pub fn score(&mut self, s: &ScoreLine) -> std::io::Result<()> {
-        let (label, score) = (
-            self.cal.label(s.period),
-            (s.score)
-                .map(|d| d.round_dp(6).normalize().to_string())
-                .unwrap_or_default(),
-        );
-        let mut row = vec![s.rep.as_str(), &label];
+        self.label(s.period);
+        self.counts.0 += 1;
+        let score = (s.score)
+            .map(|d| d.round_dp(6).normalize().to_string())
+            .unwrap_or_default();
+        let mut row = vec![s.rep.as_str(), &self.label.1];
         row.extend(s.metrics.iter());
         row.extend([&score, s.grade.as_deref().unwrap_or_default()]);
         row.push(self.info.version_of(self.cal, s.period));
-        self.counts.0 += 1;
         self.scores.row(&row)
     }
 
@@ -259,23 +266,27 @@ impl<'i> OutputWriter<'i> {
         self.payout_total = crate::money::add(self.payout_total, p.amount)
             .map_err(|_| std::io::Error::other("the payout total overflows"))?;
         self.counts.1 += 1;
+        self.label(p.period);
+        let (dp, label) = (self.dp, &self.label.1);
+        let money = |d: Decimal| crate::money::fixed(d, dp);
         self.payouts.row(&[
             p.rep.as_str(),
-            &self.cal.label(p.period),
+            label,
             p.component,
             &p.name,
-            &p.base.map(|d| self.money(d)).unwrap_or_default(),
+            &p.base.map(money).unwrap_or_default(),
             &p.rate,
-            &self.money(p.amount),
+            &money(p.amount),
             &self.info.payout_version_of(self.cal, p.period),
         ])
     }
 
     pub fn measure(&mut self, m: &MeasureLine) -> std::io::Result<()> {
         self.counts.2 += 1;
+        self.label(m.period);
         self.measures.row(&[
             m.rep.as_str(),
-            &self.cal.label(m.period),
+            &self.label.1,
             &m.measure,
             &m.evidence,
             self.info.version_of(self.cal, m.period),
