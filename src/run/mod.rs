@@ -183,8 +183,9 @@ struct State<'a> {
     /// Each salesperson's roster fields as the rules see them (`reps.region`, `reps.quota`),
     /// numbered by `names`.
     given: Vec<Vec<(usize, Value)>>,
-    /// Each salesperson's monthly targets: (first day of the month, amount).
-    targets: Vec<Vec<(jiff::civil::Date, Decimal)>>,
+    /// Each salesperson's target in each slot (`rep * slots + slot`): the sum of their months
+    /// in it, worked out once rather than for every rules made.
+    targets: Vec<Decimal>,
     /// Sums over groups already computed: (expression's span, grouping, group, slot) → sum.
     across: Mutex<BTreeMap<AcrossKey, Decimal>>,
     /// The aggregations whose records `per record` commissions pay, and those records (in date
@@ -221,12 +222,7 @@ const EVIDENCE_LINES: usize = 5;
 
 impl State<'_> {
     fn rules(&self, rep: usize, slot: usize) -> Rules<'_> {
-        let s = &self.slots[slot];
-        let target = self.targets[rep]
-            .iter()
-            .filter(|(month, _)| *month >= s.start && *month <= s.end)
-            .map(|(_, amount)| *amount)
-            .sum();
+        let target = self.targets[rep * self.slots.len() + slot];
         Rules::borrowing(
             self.run.policy,
             self.run.model,
@@ -456,10 +452,12 @@ fn new_state<'a>(run: &'a Run<'a>, specs: Vec<Spec<'a>>, spec_at: BTreeMap<(usiz
         index: 1,
     };
     let (names, given) = roster_values(run);
+    let slots = run_slots(run, &cal);
     State {
         run,
         cal,
-        slots: run_slots(run, &cal),
+        targets: slot_targets(run, &cal, &slots),
+        slots,
         record_bases: records::record_bases(run.policy, &spec_at),
         links: returns::links(run.policy, &spec_at),
         spec_at,
@@ -472,7 +470,6 @@ fn new_state<'a>(run: &'a Run<'a>, specs: Vec<Spec<'a>>, spec_at: BTreeMap<(usiz
         evidence: BTreeMap::new(),
         names,
         given,
-        targets: monthly_targets(run, &cal),
         across: Mutex::new(BTreeMap::new()),
         groups: Mutex::new(Vec::new()),
         records: BTreeMap::new(),
@@ -703,16 +700,25 @@ fn roster_values(run: &Run) -> (Names, Vec<Vec<(usize, Value)>>) {
     (names, given)
 }
 
-/// Each salesperson's target per month, from the target sheet.
-fn monthly_targets(run: &Run, cal: &FiscalCalendar) -> Vec<Vec<(jiff::civil::Date, Decimal)>> {
+/// Each salesperson's target in each slot, from the target sheet (see `State::targets`).
+fn slot_targets(run: &Run, cal: &FiscalCalendar, slots: &[Slot]) -> Vec<Decimal> {
     let index: BTreeMap<&str, usize> = run.roster.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
-    let mut out = vec![Vec::new(); run.roster.len()];
+    let mut months = vec![Vec::new(); run.roster.len()];
     for line in &run.sheet.lines {
         if let Some(&i) = index.get(line.rep.as_str()) {
-            out[i].push((cal.start(line.month), line.amount));
+            months[i].push((cal.start(line.month), line.amount));
         }
     }
-    out
+    (months.iter())
+        .flat_map(|months| {
+            slots.iter().map(move |s| {
+                (months.iter())
+                    .filter(|(month, _)| *month >= s.start && *month <= s.end)
+                    .map(|(_, amount)| *amount)
+                    .sum()
+            })
+        })
+        .collect()
 }
 
 /// Runs the policy over the sources for `run.period`.
