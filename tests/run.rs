@@ -75,9 +75,14 @@ fn workdir(name: &str) -> PathBuf {
 }
 
 fn run(dir: &PathBuf, out: &str) -> std::process::Output {
+    run_policy(dir, "r.policy", out)
+}
+
+/// `rulebook run` of `policy` (a file or a directory of versions) for the first quarter.
+fn run_policy(dir: &PathBuf, policy: &str, out: &str) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_rulebook"))
         .args([
-            "run", "r.policy", "--config", "run.yaml", "--period", "2027-Q1", "--out", out,
+            "run", policy, "--config", "run.yaml", "--period", "2027-Q1", "--out", out,
         ])
         .current_dir(dir)
         .output()
@@ -269,13 +274,7 @@ fn lines_written_as_they_are_made_are_those_of_a_run_that_holds_them() {
     std::fs::create_dir_all(dir.join("history")).unwrap();
     std::fs::write(dir.join("history").join("r.policy"), POLICY).unwrap();
     assert_eq!(run(&dir, "streamed").status.code(), Some(0));
-    let held = Command::new(env!("CARGO_BIN_EXE_rulebook"))
-        .args([
-            "run", "history", "--config", "run.yaml", "--period", "2027-Q1", "--out", "held",
-        ])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
+    let held = run_policy(&dir, "history", "held");
     assert_eq!(held.status.code(), Some(0), "{}", String::from_utf8_lossy(&held.stderr));
     for f in ["scores.csv", "payouts.csv", "measures.csv", "rejects.csv"] {
         let streamed = std::fs::read_to_string(dir.join("streamed").join(f)).unwrap();

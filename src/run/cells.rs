@@ -64,6 +64,14 @@ impl Cells {
     }
 }
 
+/// `d` to six decimals at most, without trailing zeros: how `scores.csv`, `explain` and the
+/// money impact write a number that is not an amount.
+pub fn number(d: Decimal) -> String {
+    let mut text = String::new();
+    push_number(&mut text, d);
+    text
+}
+
 /// Writes `d` to six decimals at most, without trailing zeros, as `{}` writes
 /// `d.round_dp(6).normalize()`: digit by digit, since the formatting machinery was a quarter of
 /// the rules' time (a score line has a value for every metric).

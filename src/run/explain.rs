@@ -174,7 +174,7 @@ pub fn explain(run: &Run, text: &str, file: &str, rep: &str) -> Result<String, R
                 }
                 let score = rules
                     .score(item.span)
-                    .map(|d| d.round_dp(6).normalize().to_string())
+                    .map(super::cells::number)
                     .unwrap_or_else(|e| e.message);
                 let _ = writeln!(out, "  = {score}");
             }
@@ -858,7 +858,7 @@ fn is_literal(e: &Expr) -> bool {
 
 fn num(v: &Value) -> String {
     match v {
-        Value::Num(d) => d.round_dp(6).normalize().to_string(),
+        Value::Num(d) => super::cells::number(*d),
         other => other.to_string(),
     }
 }

@@ -252,9 +252,7 @@ impl<'i> OutputWriter<'i> {
     pub fn score(&mut self, s: &ScoreLine) -> std::io::Result<()> {
         self.label(s.period);
         self.counts.0 += 1;
-        let score = (s.score)
-            .map(|d| d.round_dp(6).normalize().to_string())
-            .unwrap_or_default();
+        let score = (s.score).map(super::cells::number).unwrap_or_default();
         let mut row = vec![s.rep.as_str(), &self.label.1];
         row.extend(s.metrics.iter());
         row.extend([&score, s.grade.as_deref().unwrap_or_default()]);

@@ -380,7 +380,7 @@ fn signed(d: Decimal, dp: u32) -> String {
 
 /// A score as `scores.csv` prints it: six decimals at most (`normalize` makes `-0` `0`).
 pub(super) fn score(d: Decimal) -> String {
-    d.round_dp(6).normalize().to_string()
+    crate::run::cells::number(d)
 }
 
 /// A score difference with its sign: `+0.05`, `-0.2`, `0`.
