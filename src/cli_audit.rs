@@ -2,8 +2,8 @@
 //! exit statuses. The comparison itself is `rulebook::audit`, which does no I/O.
 //!
 //! With `--config` and `--period`, `diff` also runs both versions on the same records and
-//! reports the money impact (`rulebook::audit::impact`). Each version is prepared and run on its
-//! own, so the records are read twice (once per version).
+//! reports the money impact (`rulebook::audit::impact`). The records are read once for both
+//! versions when they declare their sources alike, and the lines are compared as they come.
 //!
 //! Exit statuses follow diff(1): 0 no change (or, for `log`, success), 1 changes, 2 trouble —
 //! a file that cannot be read, a policy with errors (printed as `check` prints them),
@@ -15,10 +15,13 @@ use std::path::Path;
 use clap::ValueEnum;
 
 use crate::cli::{Prepared, RunInput, load_checked, prepare};
-use rulebook::audit::impact::{self, Impact, Setting, Side};
+use std::sync::mpsc::SyncSender;
+
+use rulebook::audit::impact::{self, Comparison, Impact, Setting, Side};
 use rulebook::audit::log::{VersionInfo, history};
 use rulebook::audit::{Change, diff as semantic_diff, report};
 use rulebook::check::Checked;
+use rulebook::run::{LineSink, PeriodLines, RunError};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum ReportFormat {
@@ -154,7 +157,33 @@ fn money_impact(
         metric_values: false,
         ..r
     });
-    let together = rulebook::run::run_together(&runs).map_err(|failed| {
+    // The versions run one after the other; their lines go, period by period, to a thread
+    // that matches them, so the new version's lines are never all held.
+    let (together, comparison) = std::thread::scope(|scope| {
+        let (to_compare, lines) = std::sync::mpsc::sync_channel::<(bool, PeriodLines)>(2);
+        let comparing = scope.spawn(move || {
+            let mut comparison = Comparison::new(changes, pn.cal);
+            for (is_new, lines) in lines {
+                if is_new {
+                    comparison.new_lines(lines);
+                } else {
+                    comparison.old_lines(lines);
+                }
+            }
+            comparison
+        });
+        let mut sides = [false, true].map(|is_new| Tagged {
+            to: to_compare.clone(),
+            is_new,
+        });
+        drop(to_compare);
+        let [old_side, new_side] = &mut sides;
+        let together = rulebook::run::run_together_into(&runs, &mut [old_side, new_side]);
+        drop(sides);
+        let comparison = comparing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (together, comparison)
+    });
+    let together = together.map_err(|failed| {
         let e = failed.error;
         match failed.run {
             Some(0) => eprintln!("error: running `{old}`: {e}"),
@@ -165,9 +194,7 @@ fn money_impact(
     })?;
     let read_once = together.read_once;
     let [ro, rn] = <[_; 2]>::try_from(together.outputs).map_err(|_| 2u8)?;
-    let side = |p: &Prepared, out| Side {
-        output: out,
-        cal: p.cal,
+    let side = |p: &Prepared, out: &rulebook::run::RunOutput| Side {
         rounding_unit: p.checked.model.header.rounding_unit,
         rejected: (p.roster_rejects.len() + out.rejects.len()) as u64,
     };
@@ -177,7 +204,21 @@ fn money_impact(
         sources: records.sources.clone(),
         read_once,
     };
-    Ok(impact::compare(&side(&po, &ro), &side(&pn, &rn), changes, setting))
+    Ok(comparison.finish(&side(&po, &ro), &side(&pn, &rn), setting))
+}
+
+/// One version's lines, on their way to the comparison, marked with the version they are of.
+struct Tagged {
+    to: SyncSender<(bool, PeriodLines)>,
+    is_new: bool,
+}
+
+impl LineSink for Tagged {
+    fn take(&mut self, lines: PeriodLines) -> Result<(), RunError> {
+        self.to
+            .send((self.is_new, lines))
+            .map_err(|_| RunError::Output("the comparison stopped taking lines".into()))
+    }
 }
 
 pub fn log(dir: &str, format: ReportFormat) -> u8 {

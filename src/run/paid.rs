@@ -232,7 +232,11 @@ impl Paid {
                 component: "adjustment",
                 name: name.clone(),
                 base,
-                rate: format!("{CORRECTION}{component}: paid {then:.dp$}, due {now:.dp$}"),
+                rate: format!(
+                    "{CORRECTION}{component}: paid {}, due {}",
+                    crate::money::fixed(then, dp),
+                    crate::money::fixed(now, dp)
+                ),
                 amount: delta,
             });
         }

@@ -8,32 +8,29 @@
 //! can be, to the change that caused it (see [`Cause`]). Amounts are compared exactly, as the
 //! runs rounded them line by line; nothing is rounded here.
 //!
-//! Like the rest of `audit`, no I/O: the caller runs the two versions and prints the strings
-//! that `render` (text, Markdown) and `json` make of the comparison.
+//! Like the rest of `audit`, no I/O: the caller runs the two versions, gives their lines to a
+//! [`Comparison`] as they come, and prints what `render` (text, Markdown) and `json` make of
+//! the [`Impact`].
 
+mod compare;
 mod json;
 mod render;
 
-use std::collections::BTreeMap;
-
 use rust_decimal::Decimal;
-use rustc_hash::FxHashMap;
 
 use super::Change;
 use super::log::is_bookkeeping;
-use crate::eval::calendar::{FiscalCalendar, Period};
-use crate::run::RunOutput;
+use crate::eval::calendar::Period;
 
+pub use compare::Comparison;
 pub use json::{json, write_json};
 pub use render::{markdown, text};
 
 /// How many salespeople the largest movers list.
 pub const MOVERS: usize = 10;
 
-/// One version's run, as the comparison sees it.
-pub struct Side<'a> {
-    pub output: &'a RunOutput,
-    pub cal: FiscalCalendar,
+/// One version's run, as the comparison's totals see it (its lines go to a [`Comparison`]).
+pub struct Side {
     /// The version's rounding unit: amounts are printed with as many decimals.
     pub rounding_unit: Decimal,
     /// Rows rejected while reading, the roster's included.
@@ -314,166 +311,12 @@ fn measure_of(c: &Change) -> Option<&str> {
     Some(rest.split_once(',').map_or(rest, |(name, _)| name))
 }
 
-/// Compares the two runs. `changes` is the semantic diff of the two versions, for attribution.
-pub fn compare(old: &Side, new: &Side, changes: &[Change], setting: Setting) -> Impact {
-    let attribution = Attribution::new(changes);
-    // Found by the lines' own text through a hash index (no key allocated per line, and a
-    // year of 7,000 salespeople has hundreds of thousands of lines), then sorted by
-    // salesperson and period: the index's order never shows.
-    let mut index: FxHashMap<(&str, Period), usize> = FxHashMap::default();
-    let mut rows: Vec<Row> = Vec::new();
-    fn row<'r, 's>(
-        (index, rows): (&mut FxHashMap<(&'s str, Period), usize>, &'r mut Vec<Row>),
-        cal: &FiscalCalendar,
-        rep: &'s str,
-        period: Period,
-    ) -> &'r mut Row {
-        let i = *index.entry((rep, period)).or_insert_with(|| {
-            rows.push(Row {
-                rep: rep.to_string(),
-                period,
-                label: cal.label(period),
-                score: (None, None),
-                grade: (None, None),
-                payouts: Vec::new(),
-                measures: Vec::new(),
-            });
-            rows.len() - 1
-        });
-        &mut rows[i]
-    }
-    // The new version first, so that lines come in its order; then the old one.
-    for (is_new, side) in [(true, new), (false, old)] {
-        for s in &side.output.scores {
-            let r = row((&mut index, &mut rows), &new.cal, &s.rep, s.period);
-            *pick(is_new, &mut r.score.0, &mut r.score.1) = s.score;
-            pick(is_new, &mut r.grade.0, &mut r.grade.1).clone_from(&s.grade);
-        }
-        for p in &side.output.payouts {
-            let r = row((&mut index, &mut rows), &new.cal, &p.rep, p.period);
-            let line = find_or_push(
-                &mut r.payouts,
-                |x| x.component == p.component && x.name == p.name,
-                || PayoutChange {
-                    component: p.component.to_string(),
-                    name: p.name.clone(),
-                    amounts: Amounts::default(),
-                    cause: None,
-                },
-            );
-            *pick(is_new, &mut line.amounts.old, &mut line.amounts.new) += p.amount;
-        }
-        for m in &side.output.measures {
-            let r = row((&mut index, &mut rows), &new.cal, &m.rep, m.period);
-            let line = find_or_push(
-                &mut r.measures,
-                |x| x.measure == m.measure,
-                || MeasureChange {
-                    measure: m.measure.clone(),
-                    old: false,
-                    new: false,
-                    cause: None,
-                },
-            );
-            *pick(is_new, &mut line.old, &mut line.new) = true;
-        }
-    }
-    drop(index);
-    rows.sort_by(|a, b| (a.rep.as_str(), a.period).cmp(&(b.rep.as_str(), b.period)));
-    // A cause depends on the line's name only: worked out once per name, not per line.
-    let mut causes: BTreeMap<String, Cause> = BTreeMap::new();
-    let mut cause = |name: &str| -> Cause {
-        if let Some(c) = causes.get(name) {
-            return c.clone();
-        }
-        let c = attribution.cause(name);
-        causes.insert(name.to_string(), c.clone());
-        c
-    };
-    for r in &mut rows {
-        for p in r.payouts.iter_mut().filter(|p| p.changed()) {
-            p.cause = Some(cause(&p.name));
-        }
-        for m in r.measures.iter_mut().filter(|m| m.changed()) {
-            m.cause = Some(cause(&m.measure));
-        }
-    }
-
-    // Totals per component and name: commissions, draws, bonuses, deductions, each by name.
-    let mut components: Vec<Component> = Vec::new();
-    for line in new.output.payouts.iter().chain(&old.output.payouts) {
-        find_or_push(
-            &mut components,
-            |c| c.component == line.component && c.name == line.name,
-            || Component {
-                component: line.component.to_string(),
-                name: line.name.clone(),
-                amounts: Amounts::default(),
-                cause: None,
-            },
-        );
-    }
-    components
-        .sort_by(|a, b| (rank(&a.component), &a.component, &a.name).cmp(&(rank(&b.component), &b.component, &b.name)));
-    let mut by_rep: BTreeMap<&str, Amounts> = BTreeMap::new();
-    for r in &rows {
-        for p in &r.payouts {
-            if let Some(c) = components
-                .iter_mut()
-                .find(|c| c.component == p.component && c.name == p.name)
-            {
-                c.amounts.add(p.amounts);
-                if c.cause.is_none() {
-                    c.cause.clone_from(&p.cause);
-                }
-            }
-            by_rep.entry(&r.rep).or_default().add(p.amounts);
-        }
-    }
-    let mut movers: Vec<Mover> = by_rep
-        .into_iter()
-        .filter(|(_, a)| !a.difference().is_zero())
-        .map(|(rep, amounts)| Mover {
-            rep: rep.to_string(),
-            amounts,
-        })
-        .collect();
-    // Largest difference first whatever its sign; ties by id (already in id order: stable sort).
-    movers.sort_by_key(|m| std::cmp::Reverse(m.amounts.difference().abs()));
-    movers.truncate(MOVERS);
-
-    let scale = |unit: Decimal| crate::money::decimals(unit) as u32;
-    Impact {
-        setting,
-        decimals: scale(old.rounding_unit).max(scale(new.rounding_unit)),
-        rejected: (old.rejected, new.rejected),
-        rows,
-        components,
-        movers,
-    }
-}
-
-/// The old or the new one of a pair, as `is_new` says.
-fn pick<'a, T>(is_new: bool, old: &'a mut T, new: &'a mut T) -> &'a mut T {
-    if is_new { new } else { old }
-}
-
-/// The element of `list` that `is` finds; `new()`, added at the end, when none is.
-fn find_or_push<T>(list: &mut Vec<T>, is: impl Fn(&T) -> bool, new: impl FnOnce() -> T) -> &mut T {
-    let i = match list.iter().position(is) {
-        Some(i) => i,
-        None => {
-            list.push(new());
-            list.len() - 1
-        }
-    };
-    &mut list[i]
-}
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::audit::ChangeKind;
-    use crate::run::{MeasureLine, PayoutLine};
+    use crate::eval::calendar::FiscalCalendar;
+    use crate::run::{MeasureLine, PayoutLine, PeriodLines};
     use crate::syntax::ast::PeriodKind;
 
     fn change(item: &str, what: &str, test: bool) -> Change {
@@ -559,7 +402,7 @@ mod tests {
 
     #[test]
     fn movers_by_size_then_id_and_lines_by_id_then_period() {
-        let old = RunOutput {
+        let old = PeriodLines {
             payouts: vec![
                 pay("B", 1, "commission", "c", dec(100)),
                 pay("A", 1, "commission", "c", dec(100)),
@@ -572,25 +415,19 @@ mod tests {
                 measure: "notice".into(),
                 evidence: String::new(),
             }],
-            ..RunOutput::default()
+            ..PeriodLines::default()
         };
-        let new = RunOutput {
+        let new = PeriodLines {
             payouts: vec![
                 pay("B", 1, "commission", "c", dec(90)),
                 pay("A", 1, "commission", "c", dec(110)),
                 pay("C", 1, "commission", "c", dec(100)),
                 pay("C", 1, "bonus", "b", dec(20)),
             ],
-            ..RunOutput::default()
-        };
-        let side = |output| Side {
-            output,
-            cal: FiscalCalendar::new(1),
-            rounding_unit: Decimal::new(1, 2),
-            rejected: 0,
+            ..PeriodLines::default()
         };
         let changes = [change("commission c", "rate", false)];
-        let impact = compare(&side(&old), &side(&new), &changes, Setting::default());
+        let impact = compare(old, vec![new], &changes);
         let movers: Vec<(&str, Decimal)> = impact
             .movers
             .iter()
@@ -623,6 +460,20 @@ mod tests {
         );
         let names: Vec<&str> = impact.components.iter().map(|c| c.component.as_str()).collect();
         assert_eq!(names, ["commission", "bonus"]);
+    }
+
+    /// The impact of `old`'s lines against `new`'s, given in the chunks `new` holds.
+    fn compare(old: PeriodLines, new: Vec<PeriodLines>, changes: &[Change]) -> Impact {
+        let side = Side {
+            rounding_unit: Decimal::new(1, 2),
+            rejected: 0,
+        };
+        let mut c = Comparison::new(changes, FiscalCalendar::new(1));
+        c.old_lines(old);
+        for lines in new {
+            c.new_lines(lines);
+        }
+        c.finish(&side, &side, Setting::default())
     }
 
     fn dec(n: i64) -> Decimal {
