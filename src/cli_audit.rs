@@ -180,7 +180,9 @@ fn money_impact(
         let [old_side, new_side] = &mut sides;
         let together = rulebook::run::run_together_into(&runs, &mut [old_side, new_side]);
         drop(sides);
-        let comparison = comparing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let comparison = comparing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (together, comparison)
     });
     let together = together.map_err(|failed| {

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 
 use super::{
-    Amounts, Attribution, Cause, Change, Component, Impact, MOVERS, MeasureChange, Mover, PayoutChange, Row,
-    Setting, Side, rank,
+    Amounts, Attribution, Cause, Change, Component, Impact, MOVERS, MeasureChange, Mover, PayoutChange, Row, Setting,
+    Side, rank,
 };
 use crate::eval::calendar::{FiscalCalendar, Period};
 use crate::run::PeriodLines;
@@ -174,9 +174,7 @@ impl<'c> Comparison<'c> {
             self.apply(false, lines);
         }
         let Comparison {
-            attribution,
-            mut rows,
-            ..
+            attribution, mut rows, ..
         } = self;
         rows.sort_by(|a, b| (a.rep.as_str(), a.period).cmp(&(b.rep.as_str(), b.period)));
         // A cause depends on the line's name only: worked out once per name, not per line.
@@ -223,8 +221,9 @@ impl<'c> Comparison<'c> {
                 by_rep.entry(&r.rep).or_default().add(p.amounts);
             }
         }
-        components
-            .sort_by(|a, b| (rank(&a.component), &a.component, &a.name).cmp(&(rank(&b.component), &b.component, &b.name)));
+        components.sort_by(|a, b| {
+            (rank(&a.component), &a.component, &a.name).cmp(&(rank(&b.component), &b.component, &b.name))
+        });
         let mut movers: Vec<Mover> = by_rep
             .into_iter()
             .filter(|(_, a)| !a.difference().is_zero())

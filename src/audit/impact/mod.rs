@@ -462,6 +462,68 @@ mod tests {
         assert_eq!(names, ["commission", "bonus"]);
     }
 
+    /// Lines given period by period, a period in several chunks (as a run gives them), match as
+    /// when they are given all at once; a row's payouts come in the new version's order, then
+    /// those only the old version pays.
+    #[test]
+    fn lines_given_as_they_come_match_as_lines_given_at_once() {
+        let old = || PeriodLines {
+            payouts: vec![
+                pay("A", 1, "bonus", "b", dec(5)),
+                pay("A", 1, "commission", "c", dec(100)),
+                pay("B", 1, "commission", "c", dec(70)),
+                pay("A", 2, "commission", "c", dec(40)),
+                pay("D", 3, "commission", "c", dec(9)),
+            ],
+            ..PeriodLines::default()
+        };
+        let new = [
+            vec![
+                pay("A", 1, "commission", "c", dec(120)),
+                pay("A", 1, "spif", "s", dec(3)),
+            ],
+            vec![
+                pay("B", 1, "commission", "c", dec(70)),
+                pay("C", 1, "commission", "c", dec(1)),
+            ],
+            vec![pay("A", 2, "commission", "c", dec(45))],
+        ];
+        let chunks: Vec<PeriodLines> = new
+            .iter()
+            .map(|p| PeriodLines {
+                payouts: p.clone(),
+                ..PeriodLines::default()
+            })
+            .collect();
+        let all = PeriodLines {
+            payouts: new.concat(),
+            ..PeriodLines::default()
+        };
+        let changes = [change("commission c", "rate", false)];
+        let streamed = compare(old(), chunks, &changes);
+        let at_once = compare(old(), vec![all], &changes);
+        assert_eq!(streamed.rows, at_once.rows);
+        assert_eq!(streamed.components, at_once.components);
+        let a1: Vec<(&str, Decimal, Decimal)> = streamed.rows[0]
+            .payouts
+            .iter()
+            .map(|p| (p.name.as_str(), p.amounts.old, p.amounts.new))
+            .collect();
+        assert_eq!(
+            a1,
+            [("c", dec(100), dec(120)), ("s", dec(0), dec(3)), ("b", dec(5), dec(0))]
+        );
+        let rows: Vec<(&str, u8)> = streamed.rows.iter().map(|r| (r.rep.as_str(), r.period.index)).collect();
+        assert_eq!(rows, [("A", 1), ("A", 2), ("B", 1), ("C", 1), ("D", 3)]);
+        assert_eq!(
+            streamed.total(),
+            Amounts {
+                old: dec(224),
+                new: dec(239)
+            }
+        );
+    }
+
     /// The impact of `old`'s lines against `new`'s, given in the chunks `new` holds.
     fn compare(old: PeriodLines, new: Vec<PeriodLines>, changes: &[Change]) -> Impact {
         let side = Side {
