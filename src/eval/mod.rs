@@ -9,3 +9,15 @@ pub mod returns;
 pub mod rules;
 pub mod targets;
 pub mod tiers;
+
+/// Threads a stage may use: what the machine has (at most 8), or `RULEBOOK_THREADS` (to leave
+/// cores to other work, or to check that the results do not depend on it).
+pub fn threads() -> usize {
+    match std::env::var("RULEBOOK_THREADS")
+        .ok()
+        .and_then(|t| t.parse::<usize>().ok())
+    {
+        Some(n) => n.clamp(1, 64),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()).min(8),
+    }
+}

@@ -222,7 +222,6 @@ fn build(
         level = s.by.text.clone();
     }
 
-    let mut sheet = TargetSheet::default();
     let months: Vec<Period> = cal.within(
         Period {
             fiscal_year,
@@ -231,10 +230,12 @@ fn build(
         },
         PeriodKind::Month,
     );
-    for month in months {
+    let shares = month_shares(phase, &cal, fiscal_year);
+    // One month's part of the sheet.
+    let month_sheet = |month: Period| -> Result<TargetSheet, TargetError> {
+        let mut sheet = TargetSheet::default();
         let start = cal.start(month);
         let (yearly, revised) = in_force(target, start);
-        let shares = month_shares(phase, &cal, fiscal_year);
         let parts = allocate(yearly, &shares, unit).map_err(fail)?;
         let month_amount = parts[usize::from(month.index) - 1];
         sheet.months.push((month, month_amount));
@@ -271,6 +272,33 @@ fn build(
             model,
             derivations,
         )?;
+        Ok(sheet)
+    };
+    // Months are independent: a large roster's are divided on several threads, each taking a
+    // run of months, and put together in month order (the first failing month's error wins).
+    let threads = if roster.len() < 1000 { 1 } else { super::threads() };
+    let runs: Vec<&[Period]> = months.chunks(months.len().div_ceil(threads).max(1)).collect();
+    let parts: Vec<Vec<Result<TargetSheet, TargetError>>> = std::thread::scope(|scope| {
+        let month_sheet = &month_sheet;
+        let handles: Vec<_> = (runs.iter().skip(1))
+            .map(|run| scope.spawn(move || run.iter().map(|&m| month_sheet(m)).collect()))
+            .collect();
+        let first = runs.first().map(|run| run.iter().map(|&m| month_sheet(m)).collect());
+        first
+            .into_iter()
+            .chain(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
+            )
+            .collect()
+    });
+    let mut sheet = TargetSheet::default();
+    for part in parts.into_iter().flatten() {
+        let part = part?;
+        sheet.months.extend(part.months);
+        sheet.lines.extend(part.lines);
+        sheet.unassigned.extend(part.unassigned);
     }
     sheet.lines.sort_by(|a, b| (&a.rep, a.month).cmp(&(&b.rep, b.month)));
     Ok(sheet)

@@ -10,19 +10,6 @@ use crate::plan::keys::IdIndex;
 use crate::plan::{Marks, Outcome, SourcePlan, read_fast};
 use crate::syntax::ast::*;
 
-/// Threads for reading a source and for the rules: what the machine has (at most 8), or
-/// `RULEBOOK_THREADS` (to leave cores to other work, or to check that the results do not
-/// depend on it).
-pub(super) fn threads() -> usize {
-    match std::env::var("RULEBOOK_THREADS")
-        .ok()
-        .and_then(|t| t.parse::<usize>().ok())
-    {
-        Some(n) => n.clamp(1, 64),
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()).min(8),
-    }
-}
-
 /// Reads `binding`'s source with the fast evaluator; false when it must be left to the
 /// reference evaluator (a JSON Lines or GB18030 file).
 pub(super) fn read_source(
@@ -57,10 +44,11 @@ pub(super) fn read_source(
         months,
         super::reasons::before_year(run.period.fiscal_year, &label),
     );
-    let read = match read_fast(&plan, reps, run.roster, threads(), &run.progress).map_err(RunError::Input)? {
-        Outcome::NotFast => return Ok(false),
-        Outcome::Done(read) => read,
-    };
+    let read =
+        match read_fast(&plan, reps, run.roster, crate::eval::threads(), &run.progress).map_err(RunError::Input)? {
+            Outcome::NotFast => return Ok(false),
+            Outcome::Done(read) => read,
+        };
     let table = state.tables.len();
     for (local, spec) in plan.specs.iter().enumerate() {
         state.in_table.insert(spec.index, (table, local));

@@ -801,7 +801,7 @@ fn evaluate(state: &State, sink: &mut dyn LineSink) -> Result<(), RunError> {
     // go to the sink in roster order before the next period starts, and the first error in that
     // order is the one reported.
     let reps = run.roster.len();
-    let threads = crate::run::fast::threads().min(reps.div_ceil(256)).max(1);
+    let threads = crate::eval::threads().min(reps.div_ceil(256)).max(1);
     let size = reps.div_ceil(threads).max(1);
     let mut balances: Vec<Balances> = run.roster.iter().map(|_| Balances::default()).collect();
     // One score line per salesperson employed in each period shown.
