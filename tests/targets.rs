@@ -181,3 +181,51 @@ fn the_amounts_alone_are_the_sheet_without_its_derivations() {
     );
     assert_eq!(full.months, amounts.months);
 }
+
+/// A roster large enough for the months to be divided on several threads gives the sheet in
+/// the same order and to the same cent: 1,200 salespeople, east and west alike.
+#[test]
+fn a_large_roster_is_divided_month_by_month_in_order() {
+    let checked = check_source(POLICY);
+    let (policy, model) = (&checked.parsed.policy, &checked.model);
+    let roster: Vec<RosterEntry> = (0..1200)
+        .map(|i| {
+            let region = if i % 2 == 0 { "east" } else { "west" };
+            let level = if i % 3 == 0 { "senior" } else { "junior" };
+            rep(&format!("R{i:04}"), region, level, None)
+        })
+        .collect();
+    let sheet = target_amounts(policy, model, &roster, 2027).unwrap();
+    assert_eq!(sheet.lines.len(), 1200 * 12);
+    // By salesperson, then month.
+    assert!(
+        sheet
+            .lines
+            .windows(2)
+            .all(|w| (&w[0].rep, w[0].month) < (&w[1].rep, w[1].month))
+    );
+    let months: Vec<u8> = sheet.months.iter().map(|(m, _)| m.index).collect();
+    assert_eq!(months, (1..=12).collect::<Vec<u8>>());
+    // January: 1,200,000 × 10% / 3 = 40,000.00; east 60% = 24,000.00 over 600 people, 200
+    // seniors weighing 2 and 400 juniors weighing 1: 24,000 / 800 = 30.00 a weight.
+    let cal = FiscalCalendar::new(1);
+    let jan = cal.parse("2027-01").unwrap();
+    let of = |rep: &str| {
+        sheet
+            .lines
+            .iter()
+            .find(|l| l.rep == rep && l.month == jan)
+            .unwrap()
+            .amount
+    };
+    assert_eq!(of("R0000"), dec!(60.00));
+    assert_eq!(of("R0002"), dec!(30.00));
+    // West: 16,000.00 over 200 seniors (R0003, R0009, …) and 400 juniors: 20.00 a weight.
+    assert_eq!(of("R0003"), dec!(40.00));
+    assert_eq!(of("R0001"), dec!(20.00));
+    // The months add up to the year's target as revised in July: the first half's 10% + 20% of
+    // 1,200,000 and the second half's 30% + 40% of 2,400,000, 360,000 + 1,680,000.
+    let total: Decimal = sheet.lines.iter().map(|l| l.amount).sum();
+    assert_eq!(total, dec!(2_040_000));
+    assert!(sheet.unassigned.is_empty());
+}
