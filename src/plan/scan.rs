@@ -100,14 +100,58 @@ pub enum Scan {
     More,
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-
-/// The high bit of each byte of `x` that is zero, and no other bit: the low seven bits are
-/// added apart from the high one, so no carry crosses a byte.
+/// Which of 16 bytes are the delimiter (first mask) and which a line ending or a quote (second
+/// mask): bit `k` is byte `k`. SSE2, which every x86-64 processor has, compares the 16 at once.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[target_feature(enable = "sse2")]
 #[inline]
-fn zero_bytes(x: u64) -> u64 {
-    !(((x & LOW7) + LOW7) | x | LOW7)
+fn sse2_masks(chunk: &[u8; 16], delimiter: u8) -> (u32, u32) {
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x, _mm_set1_epi8};
+    let half = |i: usize| i64::from_le_bytes(std::array::from_fn(|k| chunk[i + k]));
+    let v = _mm_set_epi64x(half(8), half(0));
+    let is = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
+    let delimiters = _mm_movemask_epi8(is(delimiter)) as u32;
+    let special = _mm_movemask_epi8(_mm_or_si128(is(b'\n'), is(b'"'))) as u32;
+    (delimiters, special)
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline]
+fn masks(chunk: &[u8; 16], delimiter: u8) -> (u32, u32) {
+    // SAFETY: the function needs SSE2, which this build targets (the `cfg` above): every
+    // x86-64 processor has it.
+    unsafe { sse2_masks(chunk, delimiter) }
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[inline]
+fn masks(chunk: &[u8; 16], delimiter: u8) -> (u32, u32) {
+    swar_masks(chunk, delimiter)
+}
+
+/// As the SSE2 masks, eight bytes at a time in plain integers, for other processors.
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+#[inline]
+fn swar_masks(chunk: &[u8; 16], delimiter: u8) -> (u32, u32) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    // The high bit of each byte of `x` that is zero, and no other bit: the low seven bits are
+    // added apart from the high one, so no carry crosses a byte.
+    let zero_bytes = |x: u64| !(((x & LOW7) + LOW7) | x | LOW7);
+    // One bit per byte: the high bits gathered into the top byte by a multiplication.
+    let gather = |hits: u64| ((hits >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32;
+    let (d, nl, q) = (
+        ONES * u64::from(delimiter),
+        ONES * u64::from(b'\n'),
+        ONES * u64::from(b'"'),
+    );
+    let mut out = (0u32, 0u32);
+    for (i, word) in chunk.chunks_exact(8).enumerate() {
+        let x = u64::from_le_bytes(std::array::from_fn(|k| word[k]));
+        out.0 |= gather(zero_bytes(x ^ d)) << (8 * i);
+        out.1 |= gather(zero_bytes(x ^ nl) | zero_bytes(x ^ q)) << (8 * i);
+    }
+    out
 }
 
 /// Finds the record starting at `pos` and, when it has no quote, the ranges of its fields
@@ -115,11 +159,6 @@ fn zero_bytes(x: u64) -> u64 {
 #[inline]
 pub fn split_record(buf: &[u8], pos: usize, delimiter: u8, eof: bool, out: &mut Vec<(usize, usize)>) -> Scan {
     out.clear();
-    let (d, nl, q) = (
-        ONES * u64::from(delimiter),
-        ONES * u64::from(b'\n'),
-        ONES * u64::from(b'"'),
-    );
     let mut field = pos;
     let mut i = pos;
     // One byte at `j`: a field ends, the record ends, or quotes send it to the full reader.
@@ -145,14 +184,24 @@ pub fn split_record(buf: &[u8], pos: usize, delimiter: u8, eof: bool, out: &mut 
             }
         }};
     }
-    while let Some(word) = buf.get(i..i + 8) {
-        let x = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        let mut hits = zero_bytes(x ^ d) | zero_bytes(x ^ nl) | zero_bytes(x ^ q);
-        while hits != 0 {
-            byte!(i + (hits.trailing_zeros() / 8) as usize);
-            hits &= hits - 1;
+    while let Some(chunk) = buf.get(i..i + 16).and_then(|c| <&[u8; 16]>::try_from(c).ok()) {
+        let (mut delimiters, special) = masks(chunk, delimiter);
+        // A line ending or a quote is rare (once a record): the delimiters before it are
+        // fields, and the byte itself decides the rest.
+        if special != 0 {
+            delimiters &= (1u32 << special.trailing_zeros()) - 1;
         }
-        i += 8;
+        while delimiters != 0 {
+            let j = i + delimiters.trailing_zeros() as usize;
+            out.push((field - pos, j - pos));
+            field = j + 1;
+            delimiters &= delimiters - 1;
+        }
+        if special != 0 {
+            // Always returns: the byte is a line ending or a quote.
+            byte!(i + special.trailing_zeros() as usize);
+        }
+        i += 16;
     }
     for j in i..buf.len() {
         byte!(j);
@@ -292,6 +341,28 @@ mod tests {
         assert_eq!(out, vec![(0, 1), (2, 5)]);
         split_record(b"a;b\tc\n", 0, b'\t', false, &mut out);
         assert_eq!(out, vec![(0, 3), (4, 5)]);
+    }
+
+    /// Both ways of finding delimiters, line endings and quotes agree with a byte-by-byte look.
+    #[test]
+    fn masks_mark_the_bytes_that_matter() {
+        let mut chunk = [b'x'; 16];
+        for seed in 0u32..4000 {
+            // Every byte one of a few, the high ones included.
+            for (k, b) in chunk.iter_mut().enumerate() {
+                let pick = seed.wrapping_mul(2_654_435_761).rotate_left(k as u32 * 2) % 7;
+                *b = [b',', b'\n', b'"', b';', b'a', 0x80, 0xff][pick as usize];
+            }
+            for delimiter in [b',', b';', b'\t'] {
+                let mut expected = (0u32, 0u32);
+                for (k, &b) in chunk.iter().enumerate() {
+                    expected.0 |= u32::from(b == delimiter) << k;
+                    expected.1 |= u32::from(b == b'\n' || b == b'"') << k;
+                }
+                assert_eq!(masks(&chunk, delimiter), expected, "{chunk:?}");
+                assert_eq!(swar_masks(&chunk, delimiter), expected, "{chunk:?}");
+            }
+        }
     }
 
     #[test]
