@@ -4,10 +4,15 @@
 //!
 //! This is the plain evaluator: rows are interpreted against the policy's expressions. Every
 //! input row is either used or rejected with its reason, and the control totals say so.
+//!
+//! Here: what a run is given and gives, its state (what was read, per salesperson and period)
+//! and the world the rules see through it. `evaluate` runs the rules; `together` runs several
+//! policies over one reading of the records.
 
 pub mod aggregate;
 pub mod cells;
 mod commission;
+mod evaluate;
 mod explain;
 mod fast;
 mod limits;
@@ -19,10 +24,12 @@ mod records;
 mod reference;
 mod returns;
 pub mod table_out;
+mod together;
 pub mod write;
 
 pub use explain::explain;
 pub use lines::{LineSink, MeasureLine, PayoutLine, PeriodLines, ScoreLine};
+pub use together::{RunsError, Together, run_together, run_together_into};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -39,6 +46,7 @@ use crate::plan::MonthTable;
 use crate::plan::keys::IdIndex;
 use crate::syntax::ast::*;
 use aggregate::{Acc, Spec};
+use evaluate::evaluate;
 
 /// Rows and amounts of one source.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -529,148 +537,6 @@ fn read_sources(state: &mut State) -> Result<RunOutput, RunError> {
     Ok(out)
 }
 
-/// What [`run_together`] gives: each run's output, in order, and whether the records were
-/// read once for all of them.
-#[derive(Debug, Default)]
-pub struct Together {
-    pub outputs: Vec<RunOutput>,
-    pub read_once: bool,
-}
-
-/// What failed in [`run_together`], and in which run.
-#[derive(Debug)]
-pub struct RunsError {
-    /// The run's index; `None` when reading the records, shared by all, failed.
-    pub run: Option<usize>,
-    pub error: Box<RunError>,
-}
-
-impl RunsError {
-    fn of(run: Option<usize>, error: RunError) -> RunsError {
-        RunsError {
-            run,
-            error: Box::new(error),
-        }
-    }
-}
-
-/// Whether two runs read the records alike, so that one reading serves both: the same
-/// sources declared and bound to the same files, the same roster, period and slots.
-fn reads_alike(a: &Run, b: &Run) -> bool {
-    fn sources<'p>(run: &Run<'p>) -> Vec<&'p Source> {
-        run.policy
-            .items
-            .iter()
-            .filter_map(|i| match &i.kind {
-                ItemKind::Source(s) => Some(s),
-                _ => None,
-            })
-            .collect()
-    }
-    let (ca, cb) = (
-        FiscalCalendar::new(a.model.calendar.fiscal_start.0),
-        FiscalCalendar::new(b.model.calendar.fiscal_start.0),
-    );
-    a.period == b.period
-        && ca == cb
-        && a.engine == b.engine
-        && a.model.roster == b.model.roster
-        && a.roster == b.roster
-        && a.bindings == b.bindings
-        && sources(a) == sources(b)
-        && run_slots(a, &ca) == run_slots(b, &cb)
-}
-
-/// Runs several policies over the same records (the versions of a money impact). When they
-/// read the records alike, each source is read once for all of them: their aggregations are
-/// read together, then each policy's rules run on its own. Otherwise each is run on its own.
-/// Either way the outputs are those of [`run`] for each.
-pub fn run_together(runs: &[Run]) -> Result<Together, RunsError> {
-    let mut lines: Vec<RunOutput> = runs.iter().map(|_| RunOutput::default()).collect();
-    let mut sinks: Vec<&mut (dyn LineSink + Send)> = lines.iter_mut().map(|o| o as _).collect();
-    let mut together = run_together_into(runs, &mut sinks)?;
-    for (out, lines) in together.outputs.iter_mut().zip(lines) {
-        (out.scores, out.payouts, out.measures, out.earlier) =
-            (lines.scores, lines.payouts, lines.measures, lines.earlier);
-    }
-    Ok(together)
-}
-
-/// As [`run_together`], with each run's lines given to its own sink (`sinks[i]` for `runs[i]`)
-/// as its rules make them: the outputs have everything but the lines.
-pub fn run_together_into(runs: &[Run], sinks: &mut [&mut (dyn LineSink + Send)]) -> Result<Together, RunsError> {
-    let Some(first) = runs.first() else {
-        return Ok(Together::default());
-    };
-    if !runs.iter().all(|r| reads_alike(first, r)) {
-        let outputs = (runs.iter().zip(sinks.iter_mut()).enumerate())
-            .map(|(i, (r, sink))| run_into(r, *sink).map_err(|e| RunsError::of(Some(i), e)))
-            .collect::<Result<_, _>>()?;
-        return Ok(Together {
-            outputs,
-            read_once: false,
-        });
-    }
-    // An aggregation both versions compute (most of them) is read once.
-    let mut specs = Vec::new();
-    let spec_ats: Vec<_> = runs
-        .iter()
-        .map(|r| aggregate::share(&mut specs, aggregate::specs(r.policy)))
-        .collect();
-    let states: Vec<State> = runs
-        .iter()
-        .zip(spec_ats)
-        .map(|(r, spec_at)| new_state(r, specs.clone(), spec_at))
-        .collect();
-    let kept: BTreeSet<usize> = states
-        .iter()
-        .flat_map(|s| s.record_bases.values().map(|&(_, spec)| spec))
-        .collect();
-    let linking: BTreeMap<usize, String> = states.iter().flat_map(linking).collect();
-    let mut states = states.into_iter();
-    let Some(mut reader) = states.next() else {
-        return Ok(Together::default());
-    };
-    reader.kept = kept;
-    reader.linking = linking;
-    let read = read_sources(&mut reader).map_err(|e| RunsError::of(None, e))?;
-    first.progress.source("rules");
-    let mut states: Vec<State> = states.collect();
-    states.insert(0, reader);
-    // One policy after another, each on every core (the roster in chunks), the records read
-    // handed from one to the next rather than copied.
-    let mut outputs = Vec::with_capacity(states.len());
-    for (i, sink) in sinks.iter_mut().enumerate().take(states.len()) {
-        if let [.., done, next] = &mut states[..=i] {
-            hand_over(done, next);
-        }
-        let state = &states[i];
-        let mut out = read.clone();
-        out.metric_names = metric_names(state.run.policy);
-        evaluate(state, *sink).map_err(|e| RunsError::of(Some(i), e))?;
-        outputs.push(out);
-    }
-    Ok(Together {
-        outputs,
-        read_once: true,
-    })
-}
-
-/// Moves what was read of the records from one run's state to the next's (see
-/// [`run_together_into`]).
-fn hand_over(from: &mut State, to: &mut State) {
-    use std::mem::take;
-    to.kept = take(&mut from.kept);
-    to.reference = take(&mut from.reference);
-    to.tables = take(&mut from.tables);
-    to.in_table = take(&mut from.in_table);
-    to.last_day = from.last_day;
-    to.evidence = take(&mut from.evidence);
-    to.records = take(&mut from.records);
-    to.linking = take(&mut from.linking);
-    to.returns = take(&mut from.returns);
-}
-
 /// The size of a source's file, for the progress bar (0 when it cannot be known).
 pub fn file_size(binding: &SourceBinding) -> u64 {
     std::fs::metadata(&binding.path).map_or(0, |m| m.len())
@@ -762,264 +628,4 @@ struct Balances {
     draw_balance: BTreeMap<String, Decimal>,
     /// Consecutive periods a measure's condition has held, per measure.
     streak: BTreeMap<String, u32>,
-}
-
-/// The policy's items as the rules go through them, for every salesperson and period.
-struct Items<'p> {
-    items: Vec<&'p ItemKind>,
-    metrics: Vec<&'p Metric>,
-    has_score: bool,
-    has_grade: bool,
-    assess: PeriodKind,
-    /// The run's own period: its lines are shown, earlier ones only computed.
-    show: (jiff::civil::Date, jiff::civil::Date),
-}
-
-impl Items<'_> {
-    /// Whether a slot's lines are shown: it lies within the run's own period.
-    fn shows(&self, s: &Slot) -> bool {
-        s.start >= self.show.0 && s.end <= self.show.1
-    }
-}
-
-fn evaluate(state: &State, sink: &mut dyn LineSink) -> Result<(), RunError> {
-    let run = state.run;
-    let items: Vec<&ItemKind> = run.policy.items.iter().map(|i| &i.kind).collect();
-    let what = Items {
-        metrics: items
-            .iter()
-            .filter_map(|k| if let ItemKind::Metric(m) = k { Some(m) } else { None })
-            .collect(),
-        has_score: items.iter().any(|k| matches!(k, ItemKind::Score(_))),
-        has_grade: items.iter().any(|k| matches!(k, ItemKind::Grade(_))),
-        assess: run.model.calendar.assess,
-        show: (state.cal.start(run.period), state.cal.end(run.period)),
-        items,
-    };
-    // Salespeople are independent of each other (a roll-up's sum is shared through the state),
-    // so within a period contiguous chunks of the roster run on their own threads; their lines
-    // go to the sink in roster order before the next period starts, and the first error in that
-    // order is the one reported.
-    let reps = run.roster.len();
-    let threads = crate::eval::threads().min(reps.div_ceil(256)).max(1);
-    let size = reps.div_ceil(threads).max(1);
-    let mut balances: Vec<Balances> = run.roster.iter().map(|_| Balances::default()).collect();
-    // One score line per salesperson employed in each period shown.
-    let lines: usize = (state.slots.iter().enumerate())
-        .filter(|(_, s)| !s.year_to_date && what.shows(s))
-        .map(|(slot, _)| (0..reps).filter(|&rep| state.employed(rep, slot)).count())
-        .sum();
-    sink.expect(lines);
-    for (slot, _) in state.slots.iter().enumerate().filter(|(_, s)| !s.year_to_date) {
-        let results: Vec<Result<PeriodLines, RunError>> = std::thread::scope(|scope| {
-            let mut chunks =
-                (balances.chunks_mut(size).enumerate()).map(|(i, bal)| (i * size..i * size + bal.len(), bal));
-            // The first chunk runs on this thread: its allocations reuse what reading freed.
-            let first = chunks.next();
-            let handles: Vec<_> = chunks
-                .map(|(range, bal)| scope.spawn(|| evaluate_slot(state, &what, slot, range, bal)))
-                .collect();
-            let first = first.map(|(range, bal)| evaluate_slot(state, &what, slot, range, bal));
-            first
-                .into_iter()
-                .chain(
-                    handles
-                        .into_iter()
-                        .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
-                )
-                .collect()
-        });
-        for lines in results {
-            sink.take(lines?)?;
-        }
-    }
-    Ok(())
-}
-
-/// The rules in one period for salespeople `reps`, whose balances are `balances`.
-fn evaluate_slot(
-    state: &State,
-    what: &Items,
-    slot: usize,
-    reps: std::ops::Range<usize>,
-    balances: &mut [Balances],
-) -> Result<PeriodLines, RunError> {
-    let mut out = PeriodLines::default();
-    for (rep, bal) in reps.zip(balances) {
-        if state.employed(rep, slot) {
-            one(state, what, rep, slot, bal, &mut out)?;
-        }
-    }
-    Ok(out)
-}
-
-/// The rules for one salesperson in one period.
-fn one(
-    state: &State,
-    what: &Items,
-    rep: usize,
-    slot: usize,
-    bal: &mut Balances,
-    out: &mut PeriodLines,
-) -> Result<(), RunError> {
-    let run = state.run;
-    let person = &run.roster[rep];
-    let s = &state.slots[slot];
-    let period = s.period;
-    // Earlier periods of the year are computed for the balances, shown only when asked for.
-    let shown = what.shows(s);
-    let (items, metrics, assess) = (&what.items, &what.metrics, what.assess);
-    let (has_score, has_grade) = (what.has_score, what.has_grade);
-    let label = || state.cal.label(period);
-    let fail = |error: EvalError| RunError::Eval {
-        rep: person.id.clone(),
-        period: label(),
-        error,
-    };
-    let place = Place { state, rep, slot };
-    let mut rules = state.rules(rep, slot).with_world(&place);
-    let mut lines: Vec<PayoutLine> = Vec::new();
-    let mut measures: Vec<MeasureLine> = Vec::new();
-    let line = |component: &'static str, name: &str, base: Option<Decimal>, rate: &str, amount: Decimal| PayoutLine {
-        rep: person.id.clone(),
-        period,
-        component,
-        name: name.to_string(),
-        base,
-        rate: rate.to_string(),
-        amount,
-    };
-    let mut commissions: BTreeMap<String, Decimal> = BTreeMap::new();
-    for kind in items {
-        match kind {
-            ItemKind::Commission(c) if c.per.unwrap_or(assess) == period.kind => {
-                let paid = commission::pay(&place, &mut rules, c, bal).map_err(fail)?;
-                commissions.insert(c.name.text.clone(), paid.net);
-                for l in paid.lines {
-                    lines.push(line(l.component, &c.name.text, l.base, &l.rate, l.amount));
-                }
-            }
-            ItemKind::Bonus(b) if b.per == period.kind => {
-                let amount = rules.bonus(b).map_err(fail)?;
-                if !amount.is_zero() {
-                    lines.push(line(
-                        if b.spif { "spif" } else { "bonus" },
-                        &b.name.text,
-                        None,
-                        "",
-                        amount,
-                    ));
-                }
-            }
-            ItemKind::Promotion(p) if p.per == period.kind && rules.holds(&p.cond).map_err(fail)? => {
-                measures.push(MeasureLine {
-                    rep: person.id.clone(),
-                    period,
-                    measure: format!("promotion {}", p.name.text),
-                    evidence: crate::format::expr::expr(&p.cond, Lang::En),
-                });
-            }
-            ItemKind::Discipline(d) => {
-                for m in &d.measures {
-                    let triggered = match &m.window {
-                        Window::In(per, _) if *per == period.kind => rules.holds(&m.cond).map_err(fail)?,
-                        Window::InARow { count, per, .. } if *per == period.kind => {
-                            let held = rules.holds(&m.cond).map_err(fail)?;
-                            let n = if held {
-                                bal.streak.get(&m.name.text).copied().unwrap_or(0) + 1
-                            } else {
-                                0
-                            };
-                            let hit = n >= *count;
-                            bal.streak.insert(m.name.text.clone(), if hit { 0 } else { n });
-                            hit
-                        }
-                        Window::Times { count, within, .. } if *within == period.kind => {
-                            place.count_periods(assess, &m.cond).map_err(fail)? >= *count
-                        }
-                        _ => false,
-                    };
-                    if triggered {
-                        measures.push(MeasureLine {
-                            rep: person.id.clone(),
-                            period,
-                            measure: m.name.text.clone(),
-                            evidence: crate::format::expr::expr(&m.cond, Lang::En),
-                        });
-                        if let Some(amount) = &m.deduct {
-                            lines.push(line("deduction", &m.name.text, None, "", -amount.value));
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    // Draws come after the commissions they are set against.
-    for kind in items {
-        let ItemKind::Draw(d) = kind else { continue };
-        if d.per != period.kind {
-            continue;
-        }
-        let earned = commissions.get(&d.against.text).copied().unwrap_or_default();
-        if earned < d.amount.value {
-            let advance = d.amount.value - earned;
-            lines.push(line("draw", &d.name.text, Some(earned), "top-up to the draw", advance));
-            if d.recoverable {
-                *bal.draw_balance.entry(d.name.text.clone()).or_default() += advance;
-            }
-        } else if d.recoverable {
-            let owed = bal.draw_balance.get(&d.name.text).copied().unwrap_or_default();
-            let recovered = owed.min(earned - d.amount.value);
-            if recovered > Decimal::ZERO {
-                lines.push(line(
-                    "draw",
-                    &d.name.text,
-                    Some(earned),
-                    "recovery of earlier advances",
-                    -recovered,
-                ));
-                *bal.draw_balance.entry(d.name.text.clone()).or_default() -= recovered;
-            }
-        }
-    }
-    if shown {
-        // An empty metric is an empty cell; any error fails the run, naming the metric.
-        let mut values = cells::Cells::with_capacity(metrics.len());
-        for m in metrics {
-            let value = rules.name_value(&m.name.text, m.name.span).map_err(|e| {
-                fail(EvalError {
-                    message: format!("metric `{}`: {}", m.name.text, e.message),
-                    span: e.span,
-                })
-            })?;
-            // Evaluated either way: a metric that cannot be computed fails the run.
-            if run.metric_values {
-                values.push(&value);
-            }
-        }
-        let values = values.done();
-        let score = if has_score {
-            Some(rules.score(Span::default()).map_err(fail)?)
-        } else {
-            None
-        };
-        let grade = if has_grade {
-            Some(rules.grade(Span::default()).map_err(fail)?)
-        } else {
-            None
-        };
-        out.scores.push(ScoreLine {
-            rep: person.id.clone(),
-            period,
-            metrics: values,
-            score,
-            grade,
-        });
-        out.payouts.append(&mut lines);
-        out.measures.append(&mut measures);
-    } else {
-        out.earlier.append(&mut lines);
-    }
-    Ok(())
 }
