@@ -21,3 +21,24 @@ pub fn threads() -> usize {
         None => std::thread::available_parallelism().map_or(1, |n| n.get()).min(8),
     }
 }
+
+/// `work` done on each of `parts`: the first on this thread (its allocations reuse what it
+/// freed before), each other on a thread of its own. The results come in the parts' order; a
+/// panic on a thread is resumed here.
+pub fn on_threads<P: Send, R: Send>(parts: impl IntoIterator<Item = P>, work: impl Fn(P) -> R + Sync) -> Vec<R> {
+    std::thread::scope(|scope| {
+        let work = &work;
+        let mut parts = parts.into_iter();
+        let first = parts.next();
+        let handles: Vec<_> = parts.map(|part| scope.spawn(move || work(part))).collect();
+        let first = first.map(work);
+        first
+            .into_iter()
+            .chain(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
+            )
+            .collect()
+    })
+}

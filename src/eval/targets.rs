@@ -278,21 +278,7 @@ fn build(
     // run of months, and put together in month order (the first failing month's error wins).
     let threads = if roster.len() < 1000 { 1 } else { super::threads() };
     let runs: Vec<&[Period]> = months.chunks(months.len().div_ceil(threads).max(1)).collect();
-    let parts: Vec<Vec<Result<TargetSheet, TargetError>>> = std::thread::scope(|scope| {
-        let month_sheet = &month_sheet;
-        let handles: Vec<_> = (runs.iter().skip(1))
-            .map(|run| scope.spawn(move || run.iter().map(|&m| month_sheet(m)).collect()))
-            .collect();
-        let first = runs.first().map(|run| run.iter().map(|&m| month_sheet(m)).collect());
-        first
-            .into_iter()
-            .chain(
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
-            )
-            .collect()
-    });
+    let parts = super::on_threads(runs, |run| run.iter().map(|&m| month_sheet(m)).collect::<Vec<_>>());
     let mut sheet = TargetSheet::default();
     for part in parts.into_iter().flatten() {
         let part = part?;

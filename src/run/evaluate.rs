@@ -55,24 +55,8 @@ pub(super) fn evaluate(state: &State, sink: &mut dyn LineSink) -> Result<(), Run
         .sum();
     sink.expect(lines);
     for (slot, _) in state.slots.iter().enumerate().filter(|(_, s)| !s.year_to_date) {
-        let results: Vec<Result<PeriodLines, RunError>> = std::thread::scope(|scope| {
-            let mut chunks =
-                (balances.chunks_mut(size).enumerate()).map(|(i, bal)| (i * size..i * size + bal.len(), bal));
-            // The first chunk runs on this thread: its allocations reuse what reading freed.
-            let first = chunks.next();
-            let handles: Vec<_> = chunks
-                .map(|(range, bal)| scope.spawn(|| evaluate_slot(state, &what, slot, range, bal)))
-                .collect();
-            let first = first.map(|(range, bal)| evaluate_slot(state, &what, slot, range, bal));
-            first
-                .into_iter()
-                .chain(
-                    handles
-                        .into_iter()
-                        .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
-                )
-                .collect()
-        });
+        let chunks = (balances.chunks_mut(size).enumerate()).map(|(i, bal)| (i * size..i * size + bal.len(), bal));
+        let results = crate::eval::on_threads(chunks, |(range, bal)| evaluate_slot(state, &what, slot, range, bal));
         for lines in results {
             sink.take(lines?)?;
         }
