@@ -482,7 +482,6 @@ fn worker(
         ranges: Vec::new(),
         text: Vec::new(),
         cells: Vec::new(),
-        fields: Vec::new(),
     };
     while !stop.load(Ordering::Relaxed) && w.fatal.is_none() {
         let index = next.fetch_add(1, Ordering::Relaxed);
@@ -509,7 +508,6 @@ struct BlockReader {
     ranges: Vec<(usize, usize)>,
     text: Vec<u8>,
     cells: Vec<V<'static>>,
-    fields: Vec<&'static str>,
 }
 
 /// Reuses a vector's allocation for values of another lifetime (an in-place collect).
@@ -606,7 +604,6 @@ impl BlockReader {
             ranges,
             text: unquoted,
             cells,
-            fields,
         } = self;
         let rest = &buf[*pos..];
         // The valid prefix; a sequence cut at the buffer's end is completed by the next read.
@@ -640,7 +637,7 @@ impl BlockReader {
                 },
                 Scan::More => break Step::More,
             };
-            record(shared, w, line, ranges, cells, fields, stat)?;
+            record(shared, w, line, ranges, cells, stat)?;
             stat.newlines += rec.newlines;
             at = rec.next;
         };
@@ -671,16 +668,15 @@ fn record(
     line: &str,
     ranges: &[(usize, usize)],
     cells: &mut Vec<V<'static>>,
-    fields: &mut Vec<&'static str>,
     stat: &mut BlockStat,
 ) -> Result<(), Pass> {
-    let mut row_fields: Vec<&str> = recycle(std::mem::take(fields));
-    for &(s, e) in ranges {
-        row_fields.push(line.get(s..e).ok_or(Pass::NotUtf8)?);
-    }
     // A line of empty cells (`,,,` from a spreadsheet) carries nothing: it is not a record.
-    if row_fields.iter().all(|f| f.bytes().all(|b| b.is_ascii_whitespace())) {
-        *fields = recycle(row_fields);
+    let blank = |&(s, e): &(usize, usize)| {
+        line.as_bytes()
+            .get(s..e)
+            .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
+    };
+    if ranges.iter().all(blank) {
         return Ok(());
     }
     stat.records += 1;
@@ -690,10 +686,36 @@ fn record(
         record: stat.records,
     };
     let mut row_cells: Vec<V> = recycle(std::mem::take(cells));
-    row(shared, w, &row_fields, &mut row_cells, at);
+    let done = row(shared, w, Fields { line, ranges }, &mut row_cells, at);
     *cells = recycle(row_cells);
-    *fields = recycle(row_fields);
-    Ok(())
+    done
+}
+
+/// A record's fields: ranges of its line. Cut at ASCII delimiters in checked UTF-8, they are
+/// always on character boundaries; a field that were not would send the block to the ordered
+/// reader, as any text that is not UTF-8 does.
+#[derive(Clone, Copy)]
+struct Fields<'r> {
+    line: &'r str,
+    ranges: &'r [(usize, usize)],
+}
+
+impl<'r> Fields<'r> {
+    fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> Result<&'r str, Pass> {
+        let (s, e) = self.ranges.get(i).copied().unwrap_or_default();
+        self.line.get(s..e).ok_or(Pass::NotUtf8)
+    }
+
+    /// The fields as the line has them, for a rejection.
+    fn joined(&self) -> Result<String, Pass> {
+        let fields: Vec<&str> = (0..self.len()).map(|i| self.get(i)).collect::<Result<_, _>>()?;
+        Ok(fields.join(","))
+    }
 }
 
 /// Where a record is, relative to its block.
@@ -708,7 +730,13 @@ struct Position {
 
 /// One record: checked cell by cell as the reference reader does, then filtered and added as
 /// the reference evaluator does, in the same order and with the same reasons.
-fn row<'r>(shared: &'r Shared, w: &mut Work, fields: &[&'r str], cells: &mut Vec<V<'r>>, at: Position) {
+fn row<'r>(
+    shared: &'r Shared,
+    w: &mut Work,
+    fields: Fields<'r>,
+    cells: &mut Vec<V<'r>>,
+    at: Position,
+) -> Result<(), Pass> {
     let plan = shared.plan;
     let binding = plan.binding;
     let header = shared.header;
@@ -736,9 +764,9 @@ fn row<'r>(shared: &'r Shared, w: &mut Work, fields: &[&'r str], cells: &mut Vec
             format!("the line has {} fields where the header has {width}", fields.len())
         };
         w.rejects
-            .push((at.block, reject(None, None, None, fields.join(","), reason)));
+            .push((at.block, reject(None, None, None, fields.joined()?, reason)));
         w.reader_rejects += 1;
-        return;
+        return Ok(());
     }
     cells.clear();
     for (i, column) in header.columns.iter().enumerate() {
@@ -746,7 +774,7 @@ fn row<'r>(shared: &'r Shared, w: &mut Work, fields: &[&'r str], cells: &mut Vec
             cells.push(V::Null);
             continue;
         };
-        let raw = fields[column];
+        let raw = fields.get(column)?;
         // The fast form pushed apart from the general one keeps the value in registers.
         if let Some(v) = plan.readers[i].fast(raw) {
             cells.push(v);
@@ -769,7 +797,7 @@ fn row<'r>(shared: &'r Shared, w: &mut Work, fields: &[&'r str], cells: &mut Vec
                     ),
                 ));
                 w.reader_rejects += 1;
-                return;
+                return Ok(());
             }
         }
     }
@@ -793,14 +821,14 @@ fn row<'r>(shared: &'r Shared, w: &mut Work, fields: &[&'r str], cells: &mut Vec
     {
         w.duplicates.push((w.rejects.len(), key.to_string()));
         refuse(w, k, key.to_string(), String::new());
-        return;
+        return Ok(());
     }
     let rep = match plan.rep_field.map(|i| (i, cells[i])) {
         Some((i, V::Text(id))) => match shared.reps.get(id.as_bytes()) {
             Some(r) => Some(r),
             None => {
                 refuse(w, i, id.to_string(), reasons::unknown_salesperson(id));
-                return;
+                return Ok(());
             }
         },
         _ => None,
@@ -815,14 +843,14 @@ fn row<'r>(shared: &'r Shared, w: &mut Work, fields: &[&'r str], cells: &mut Vec
         // A later period's record: counted, not rejected (next month's run uses it).
         w.later += 1;
         w.later_amount.add(amount);
-        return;
+        return Ok(());
     }
     if let (Some(d), Some(i)) = (date, plan.date_field)
         && d < plan.window.0
     {
         let shown = d.to_date().map(|d| d.to_string()).unwrap_or_default();
         refuse(w, i, shown, plan.before.clone());
-        return;
+        return Ok(());
     }
     w.used += 1;
     w.credited.add(amount);
@@ -858,6 +886,7 @@ fn row<'r>(shared: &'r Shared, w: &mut Work, fields: &[&'r str], cells: &mut Vec
             }
         }
     }
+    Ok(())
 }
 
 /// The value a row adds to an aggregation, or `None` when its filter drops it.
@@ -877,10 +906,12 @@ fn eval_spec<'r>(
     }
 }
 
-fn fail(w: &mut Work, at: Position, why: String) {
+/// Keeps the first failure to evaluate a record; the worker stops after its block.
+fn fail(w: &mut Work, at: Position, why: String) -> Result<(), Pass> {
     if w.fatal.is_none() {
         w.fatal = Some((at.block, at.line, why));
     }
+    Ok(())
 }
 
 /// Names the line each duplicated key was first seen on: one more ordered pass, over the keys
