@@ -692,8 +692,8 @@ fn record(
 }
 
 /// A record's fields: ranges of its line. Cut at ASCII delimiters in checked UTF-8, they are
-/// always on character boundaries; a field that were not would send the block to the ordered
-/// reader, as any text that is not UTF-8 does.
+/// always on character boundaries; a field that were not would leave the source to the
+/// reference reader, as text that is not UTF-8 does.
 #[derive(Clone, Copy)]
 struct Fields<'r> {
     line: &'r str,
@@ -705,6 +705,7 @@ impl<'r> Fields<'r> {
         self.ranges.len()
     }
 
+    /// Field `i`, below [`Fields::len`].
     #[inline]
     fn get(&self, i: usize) -> Result<&'r str, Pass> {
         let (s, e) = self.ranges.get(i).copied().unwrap_or_default();

@@ -220,11 +220,14 @@ impl<'c> Comparison<'c> {
         // A salesperson's rows are together, in id order.
         let mut movers: Vec<Mover> = rows
             .chunk_by(|a, b| a.rep == b.rep)
-            .map(|rows| Mover {
-                rep: rows[0].rep.clone(),
-                amounts: rows.iter().flat_map(|r| &r.payouts).map(|p| p.amounts).sum(),
+            .filter_map(|rows| {
+                let amounts: Amounts = rows.iter().flat_map(|r| &r.payouts).map(|p| p.amounts).sum();
+                let rep = &rows.first()?.rep;
+                (!amounts.difference().is_zero()).then(|| Mover {
+                    rep: rep.clone(),
+                    amounts,
+                })
             })
-            .filter(|m| !m.amounts.difference().is_zero())
             .collect();
         // Largest difference first whatever its sign; ties by id (already in id order: stable sort).
         movers.sort_by_key(|m| std::cmp::Reverse(m.amounts.difference().abs()));
