@@ -35,6 +35,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
 
 use crate::check::Model;
 use crate::eval::calendar::{FiscalCalendar, Period, months_between, year_month};
@@ -180,7 +181,7 @@ struct State<'a> {
     reference: BTreeMap<(usize, usize, usize), Acc>,
     /// The fast evaluator's tables, and where each aggregation is in them: spec → (table, index).
     tables: Vec<MonthTable>,
-    in_table: BTreeMap<usize, (usize, usize)>,
+    in_table: FxHashMap<usize, (usize, usize)>,
     /// The last day with a record, for projections.
     last_day: Option<jiff::civil::Date>,
     /// (spec, rep, slot) → how many rows were added, and the lines of the first few (reference
@@ -195,7 +196,7 @@ struct State<'a> {
     /// in it, worked out once rather than for every rules made.
     targets: Vec<Decimal>,
     /// Sums over groups already computed: (expression's span, grouping, group, slot) → sum.
-    across: Mutex<BTreeMap<AcrossKey, Decimal>>,
+    across: Mutex<FxHashMap<AcrossKey, Decimal>>,
     /// The aggregations whose records `per record` commissions pay, and those records (in date
     /// order once read).
     record_bases: records::RecordBases<'a>,
@@ -473,12 +474,12 @@ fn new_state<'a>(run: &'a Run<'a>, specs: Vec<Spec<'a>>, spec_at: BTreeMap<(usiz
         window: (cal.start(year), cal.end(run.period)),
         reference: BTreeMap::new(),
         tables: Vec::new(),
-        in_table: BTreeMap::new(),
+        in_table: FxHashMap::default(),
         last_day: None,
         evidence: BTreeMap::new(),
         names,
         given,
-        across: Mutex::new(BTreeMap::new()),
+        across: Mutex::new(FxHashMap::default()),
         groups: Mutex::new(Vec::new()),
         records: BTreeMap::new(),
         kept: BTreeSet::new(),
