@@ -296,9 +296,39 @@ impl Prepared {
 
 /// Checks the policy, binds its sources and builds the target sheet; `derivations` says whether
 /// the sheet keeps how each target was derived (`targets` and `explain` show it, a run does not).
+/// What goes wrong is printed.
 pub(crate) fn prepare(input: &RunInput, derivations: bool) -> Result<Prepared, u8> {
+    let (text, checked) = load_checked(&input.policy)?;
+    prepare_checked(input, text, checked, derivations).map_err(|failure| {
+        eprintln!("{}", failure.message);
+        failure.code
+    })
+}
+
+/// Why a run could not be prepared, and the exit status it means (printed by the caller).
+pub(crate) struct Failure {
+    pub(crate) message: String,
+    pub(crate) code: u8,
+}
+
+impl Failure {
+    fn new(code: u8, message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code,
+        }
+    }
+}
+
+/// [`prepare`] of a policy already read and checked (`text`, `checked`), printing nothing.
+pub(crate) fn prepare_checked(
+    input: &RunInput,
+    text: String,
+    checked: rulebook::check::Checked,
+    derivations: bool,
+) -> Result<Prepared, Failure> {
     let RunInput {
-        policy,
+        policy: _,
         config,
         period,
         sources: overrides,
@@ -310,27 +340,17 @@ pub(crate) fn prepare(input: &RunInput, derivations: bool) -> Result<Prepared, u
         EngineArg::Fast => rulebook::run::Engine::Fast,
         EngineArg::Reference => rulebook::run::Engine::Reference,
     };
-    let (text, checked) = load_checked(policy)?;
     let model = &checked.model;
     let cal = FiscalCalendar::new(model.calendar.fiscal_start.0);
-    let period = cal.parse(period).map_err(|msg| {
-        eprintln!("error: {msg}");
-        2u8
-    })?;
-    let mut run_config = RunConfig::load(std::path::Path::new(config)).map_err(|e| {
-        eprintln!("{e}");
-        2u8
-    })?;
+    let period = cal
+        .parse(period)
+        .map_err(|msg| Failure::new(2, format!("error: {msg}")))?;
+    let mut run_config = RunConfig::load(std::path::Path::new(config)).map_err(|e| Failure::new(2, e.to_string()))?;
     // Hashed right after it was read, so the manifest names the configuration this run used.
-    let config_sha256 = rulebook::input::hash::sha256_file(std::path::Path::new(config)).map_err(|e| {
-        eprintln!("error: cannot read `{config}`: {e}");
-        2u8
-    })?;
+    let config_sha256 = rulebook::input::hash::sha256_file(std::path::Path::new(config))
+        .map_err(|e| Failure::new(2, format!("error: cannot read `{config}`: {e}")))?;
     for arg in overrides {
-        let (name, path) = parse_source_arg(arg).map_err(|msg| {
-            eprintln!("error: {msg}");
-            2u8
-        })?;
+        let (name, path) = parse_source_arg(arg).map_err(|msg| Failure::new(2, format!("error: {msg}")))?;
         // `roster=PATH` names the policy's roster whatever the policy calls it.
         let name = match model.roster.as_deref() {
             Some(roster) if (name == "roster" || name == "花名册") && !model.sources.contains_key(&name) => {
@@ -340,10 +360,7 @@ pub(crate) fn prepare(input: &RunInput, derivations: bool) -> Result<Prepared, u
         };
         run_config.override_path(&name, path);
     }
-    let bindings = run_config.resolve(model).map_err(|e| {
-        eprintln!("{e}");
-        2u8
-    })?;
+    let bindings = run_config.resolve(model).map_err(|e| Failure::new(2, e.to_string()))?;
     let roster_source = model
         .roster
         .as_ref()
@@ -355,18 +372,15 @@ pub(crate) fn prepare(input: &RunInput, derivations: bool) -> Result<Prepared, u
             },
         );
     let (Some(source), Some(binding)) = (roster_source, bindings.iter().find(|b| b.is_roster)) else {
-        eprintln!("error: the policy has no roster, so there is nobody to give a target to");
-        return Err(1);
+        return Err(Failure::new(
+            1,
+            "error: the policy has no roster, so there is nobody to give a target to",
+        ));
     };
-    let roster = read_roster(binding, source).map_err(|e| {
-        eprintln!("{e}");
-        2u8
-    })?;
+    let roster = read_roster(binding, source).map_err(|e| Failure::new(2, e.to_string()))?;
     let build = if derivations { target_sheet } else { target_amounts };
-    let sheet = build(&checked.parsed.policy, model, &roster.people, period.fiscal_year).map_err(|e| {
-        eprintln!("error: {e}");
-        1u8
-    })?;
+    let sheet = build(&checked.parsed.policy, model, &roster.people, period.fiscal_year)
+        .map_err(|e| Failure::new(1, format!("error: {e}")))?;
     Ok(Prepared {
         text,
         checked,

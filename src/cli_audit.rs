@@ -14,7 +14,7 @@ use std::path::Path;
 
 use clap::ValueEnum;
 
-use crate::cli::{Prepared, RunInput, load_checked, prepare};
+use crate::cli::{Prepared, RunInput, load_checked, prepare_checked};
 use std::sync::mpsc::SyncSender;
 
 use rulebook::audit::impact::{self, Comparison, Impact, Setting, Side};
@@ -70,10 +70,6 @@ pub fn diff(old: &str, new: &str, format: ReportFormat, records: Option<&Records
         eprintln!("error: only one of the two versions can be read from standard input");
         return 2;
     }
-    if records.is_some() && (old == "-" || new == "-") {
-        eprintln!("error: with --config, both versions must be files: each is read again to be run");
-        return 2;
-    }
     // Both are loaded before giving up, so the errors of both are shown at once.
     let (o, n) = (load_checked(old).ok(), load_checked(new).ok());
     let (Some((old_text, o)), Some((new_text, n))) = (o, n) else {
@@ -82,7 +78,7 @@ pub fn diff(old: &str, new: &str, format: ReportFormat, records: Option<&Records
     let changes = semantic_diff(&o, &n);
     let (oi, ni) = (VersionInfo::of(old, &o.model), VersionInfo::of(new, &n.model));
     let impact = match records {
-        Some(r) => match money_impact((old, &old_text), (new, &new_text), r, &changes) {
+        Some(r) => match money_impact([(old, old_text, o), (new, new_text, n)], r, &changes) {
             Ok(impact) => Some(impact),
             Err(code) => return code,
         },
@@ -127,30 +123,30 @@ pub fn diff(old: &str, new: &str, format: ReportFormat, records: Option<&Records
     code
 }
 
-/// Runs both versions on the same records and compares the results. The policies are read
-/// again to be run; a file that changed in between is trouble.
-fn money_impact(
-    (old, old_text): (&str, &str),
-    (new, new_text): (&str, &str),
-    records: &Records,
-    changes: &[Change],
-) -> Result<Impact, u8> {
-    let prepared = |file: &str, text: &str| -> Result<Prepared, u8> {
+/// Runs both versions, as read and checked for the diff, on the same records and compares the
+/// results.
+fn money_impact(versions: [(&str, String, Checked); 2], records: &Records, changes: &[Change]) -> Result<Impact, u8> {
+    let (old, new) = (versions[0].0, versions[1].0);
+    // Both prepared at once (roster, configuration, target sheet); a failure of the old one is
+    // reported before one of the new, as if they had been prepared in turn.
+    let [po, pn] = <[_; 2]>::try_from(rulebook::eval::on_threads(versions, |(file, text, checked)| {
         let input = RunInput::new(
             file.to_string(),
             records.config.clone(),
             records.period.clone(),
             records.sources.clone(),
         );
+        prepare_checked(&input, text, checked, false)
+    }))
+    .map_err(|_| 2u8)?;
+    let (po, pn) = match (po, pn) {
+        (Ok(po), Ok(pn)) => (po, pn),
         // Any failure to prepare a run (configuration, period, roster, targets) is trouble.
-        let p = prepare(&input, false).map_err(|_| 2u8)?;
-        if p.text != text {
-            eprintln!("error: `{file}` changed while it was being read");
+        (Err(failure), _) | (_, Err(failure)) => {
+            eprintln!("{}", failure.message);
             return Err(2);
         }
-        Ok(p)
     };
-    let (po, pn) = (prepared(old, old_text)?, prepared(new, new_text)?);
     // One reading of the records serves both versions when they read them alike.
     // The report compares scores, grades, payouts and measures, not each metric's value.
     let runs = [po.run(), pn.run()].map(|r| rulebook::run::Run {

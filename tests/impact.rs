@@ -794,14 +794,27 @@ fn trouble_exits_2() {
         assert_eq!(out.status.code(), Some(2), "{extra:?}");
         assert!(out.stdout.is_empty(), "{extra:?}: nothing is reported");
     }
-    // Standard input cannot be read twice.
-    let out = Command::new(BIN)
+}
+
+/// A version read from standard input is run as it was read for the diff: the report is the
+/// one its file gives, but for the name the old version goes by.
+#[test]
+fn a_version_from_standard_input_is_run_too() {
+    let (p1, p2) = (version("2027.1"), version("2027.2"));
+    let from_file = rulebook(&["diff", &p1, &p2, "--config", CONFIG, "--period", "2027-Q1"]);
+    let from_stdin = Command::new(BIN)
         .args(["diff", "-", &p2, "--config", CONFIG, "--period", "2027-Q1"])
         .current_dir(ROOT)
         .stdin(std::fs::File::open(Path::new(ROOT).join(&p1)).expect("policy"))
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(from_stdin.status.code(), Some(1));
+    let (file, stdin) = (stdout(&from_file), stdout(&from_stdin));
+    assert!(stdin.starts_with("- (version \"2027.1\""), "{stdin}");
+    assert!(stdin.contains("money impact"), "{stdin}");
+    // The first line names the old version; the rest is the same to the byte.
+    let rest = |report: &str| report.split_once('\n').map(|(_, rest)| rest.to_string());
+    assert_eq!(rest(&stdin), rest(&file));
 }
 
 #[test]
