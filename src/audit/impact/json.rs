@@ -263,7 +263,7 @@ pub fn write_json(
     // last occurrence (inside a string its quotes would be escaped).
     const MARKER: &[u8] = b"\"lines\": []";
     let Some(at) = head.windows(MARKER.len()).rposition(|w| w == MARKER) else {
-        return write_json_serially(out, old, new, changes, impact);
+        return write_json_serially(out, &self::doc(old, new, changes, impact));
     };
     let indent = head[..at].iter().rev().take_while(|&&b| b == b' ').count();
     let (before, after) = (&head[..at + MARKER.len() - 1], &head[at + MARKER.len()..]);
@@ -293,15 +293,9 @@ fn doc<'a>(old: &'a VersionInfo, new: &'a VersionInfo, changes: &'a [Change], im
     }
 }
 
-/// [`write_json`] by serde alone, row after row on one core.
-fn write_json_serially(
-    mut out: impl std::io::Write,
-    old: &VersionInfo,
-    new: &VersionInfo,
-    changes: &[Change],
-    impact: &Impact,
-) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut out, &doc(old, new, changes, impact))?;
+/// A document written by serde alone, row after row on one core.
+fn write_json_serially(mut out: impl std::io::Write, doc: &Doc) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, doc)?;
     out.write_all(b"\n")
 }
 
@@ -373,7 +367,7 @@ mod tests {
             let mut apart = Vec::new();
             write_json(&mut apart, &old, &new, &[], &impact).unwrap();
             let mut serially = Vec::new();
-            write_json_serially(&mut serially, &old, &new, &[], &impact).unwrap();
+            write_json_serially(&mut serially, &doc(&old, &new, &[], &impact)).unwrap();
             assert_eq!(
                 String::from_utf8(apart).unwrap(),
                 String::from_utf8(serially).unwrap(),
