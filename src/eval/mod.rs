@@ -1,5 +1,6 @@
-//! The evaluator's exact building blocks: commission tiers, allocation by weights, and the
-//! fiscal calendar. They do no I/O and never use floating point.
+//! The evaluator's exact building blocks: commission tiers, allocation by weights, the fiscal
+//! calendar, the rules and the target sheet. They do no I/O and never use floating point. Also
+//! how many threads the stages use (`RULEBOOK_THREADS`) and how they share work among them.
 
 pub mod allocate;
 pub mod calendar;
