@@ -15,7 +15,7 @@ use std::path::Path;
 use clap::ValueEnum;
 
 use crate::cli::{Prepared, RunInput, load_checked, prepare_checked};
-use std::sync::mpsc::SyncSender;
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use rulebook::audit::impact::{self, Comparison, Impact, Setting, Side};
 use rulebook::audit::log::{VersionInfo, history};
@@ -155,9 +155,8 @@ fn money_impact(versions: [(&str, String, Checked); 2], records: &Records, chang
     });
     // The versions run one after the other; their lines go, period by period, to a thread
     // that matches them, so the new version's lines are never all held.
-    let (together, comparison) = std::thread::scope(|scope| {
-        let (to_compare, lines) = std::sync::mpsc::sync_channel::<(bool, PeriodLines)>(2);
-        let comparing = scope.spawn(move || {
+    let (together, comparison) = rulebook::run::beside(
+        move |lines: Receiver<(bool, PeriodLines)>| {
             let mut comparison = Comparison::new(changes, pn.cal);
             for (is_new, lines) in lines {
                 if is_new {
@@ -167,20 +166,15 @@ fn money_impact(versions: [(&str, String, Checked); 2], records: &Records, chang
                 }
             }
             comparison
-        });
-        let mut sides = [false, true].map(|is_new| Tagged {
-            to: to_compare.clone(),
-            is_new,
-        });
-        drop(to_compare);
-        let [old_side, new_side] = &mut sides;
-        let together = rulebook::run::run_together_into(&runs, &mut [old_side, new_side]);
-        drop(sides);
-        let comparison = comparing
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (together, comparison)
-    });
+        },
+        |to_compare| {
+            let [mut old_side, mut new_side] = [false, true].map(|is_new| Tagged {
+                to: to_compare.clone(),
+                is_new,
+            });
+            rulebook::run::run_together_into(&runs, &mut [&mut old_side, &mut new_side])
+        },
+    );
     let together = together.map_err(|failed| {
         let e = failed.error;
         match failed.run {

@@ -85,21 +85,16 @@ fn streamed(input: &RunInput, p: &Prepared, run: &Run, out_dir: &str) -> Result<
     let metric_names = rulebook::run::metric_names(run.policy);
     let writer =
         OutputWriter::create(Path::new(out_dir), &p.cal, &info, &metric_names).map_err(cannot_write(out_dir))?;
-    let (result, writer) = std::thread::scope(|scope| {
-        // A few periods in flight at most: the rules wait for the writing, not the reverse.
-        let (mut to_writer, periods) = std::sync::mpsc::sync_channel::<PeriodLines>(2);
-        let writing = scope.spawn(move || {
+    let (result, writer) = rulebook::run::beside(
+        move |periods: std::sync::mpsc::Receiver<PeriodLines>| {
             let mut writer = writer;
             for lines in periods {
                 writer.lines(&lines)?;
             }
             Ok::<_, std::io::Error>(writer)
-        });
-        let result = rulebook::run::run_into(run, &mut to_writer);
-        drop(to_writer);
-        let writer = writing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (result, writer)
-    });
+        },
+        |mut to_writer| rulebook::run::run_into(run, &mut to_writer),
+    );
     // A failed write is reported first: it is what stopped the run. Either way the writer is
     // dropped unfinished, and its temporary files with it.
     let writer = writer.map_err(cannot_write(out_dir))?;

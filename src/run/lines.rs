@@ -86,3 +86,21 @@ impl LineSink for std::sync::mpsc::SyncSender<PeriodLines> {
             .map_err(|_| RunError::Output("the outputs stopped being written".into()))
     }
 }
+
+/// Runs `produce` with a sender while `consume`, on a thread of its own, takes what it sends:
+/// a run's lines written or compared as its rules make them. A few items are in flight at most,
+/// so the producer waits for the consumer, not the reverse. The channel closes when `produce`
+/// returns (its sender and every clone of it dropped); a panic on the consumer's thread is
+/// resumed here.
+pub fn beside<T: Send, P, R: Send>(
+    consume: impl FnOnce(std::sync::mpsc::Receiver<T>) -> R + Send,
+    produce: impl FnOnce(std::sync::mpsc::SyncSender<T>) -> P,
+) -> (P, R) {
+    std::thread::scope(|scope| {
+        let (to, from) = std::sync::mpsc::sync_channel(2);
+        let consumer = scope.spawn(move || consume(from));
+        let produced = produce(to);
+        let consumed = consumer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (produced, consumed)
+    })
+}

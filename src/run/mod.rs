@@ -28,7 +28,7 @@ mod together;
 pub mod write;
 
 pub use explain::explain;
-pub use lines::{LineSink, MeasureLine, PayoutLine, PeriodLines, ScoreLine};
+pub use lines::{LineSink, MeasureLine, PayoutLine, PeriodLines, ScoreLine, beside};
 pub use together::{RunsError, Together, run_together, run_together_into};
 
 use std::collections::{BTreeMap, BTreeSet};
