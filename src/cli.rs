@@ -426,11 +426,7 @@ pub fn explain(input: &RunInput, rep: &str) -> u8 {
         }
         Err(e) => {
             eprintln!("error: {e}");
-            if matches!(e, rulebook::run::RunError::Input(_)) {
-                2
-            } else {
-                1
-            }
+            crate::cli_run::status_of(&e)
         }
     }
 }

@@ -351,11 +351,7 @@ pub(crate) fn run_history(input: &RunInput, out_dir: &str, report: bool) -> u8 {
                 None => eprintln!("error: reading the records: {e}"),
             }
             eprintln!("nothing was written");
-            return if matches!(*e, rulebook::run::RunError::Input(_)) {
-                2
-            } else {
-                1
-            };
+            return crate::cli_run::status_of(&e);
         }
     };
     // Each prorated period's payout lines, of the run's own periods and of earlier ones.

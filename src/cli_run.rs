@@ -116,7 +116,12 @@ fn collected(input: &RunInput, p: &Prepared, run: &Run, out_dir: &str) -> Result
 fn failed(e: RunError) -> u8 {
     eprintln!("error: {e}");
     eprintln!("nothing was written");
-    // A file that cannot be read is trouble (2); a policy that cannot be computed is 1.
+    status_of(&e)
+}
+
+/// The exit status of a run that failed: a file that cannot be read or written is trouble (2),
+/// a policy that cannot be computed is 1.
+pub(crate) fn status_of(e: &RunError) -> u8 {
     if matches!(e, RunError::Input(_) | RunError::Output(_)) {
         2
     } else {
