@@ -82,10 +82,10 @@ impl ManifestInfo<'_> {
     }
 
     /// The version a payout line of `period` names: both, for a prorated period.
-    fn payout_version_of(&self, cal: &FiscalCalendar, period: Period) -> String {
+    fn payout_version_of(&self, cal: &FiscalCalendar, period: Period) -> std::borrow::Cow<'_, str> {
         match self.prorated.iter().find(|(p, ..)| *p == period) {
-            Some((_, old, new)) => format!("{old}→{new}"),
-            None => self.version_of(cal, period).to_string(),
+            Some((_, old, new)) => format!("{old}→{new}").into(),
+            None => self.version_of(cal, period).into(),
         }
     }
 }
