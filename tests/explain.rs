@@ -1,7 +1,7 @@
 //! `rulebook explain` against `rulebook run`: every amount explain prints for a salesperson and
 //! period is the line the run writes, with how it was derived. Numbers worked out by hand.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! it spans, and starts again with the next one: a quarterly cap and a quarterly minimum on a
 //! monthly commission. Numbers by hand.
 
-mod common;
+use crate::common;
 
 use common::{rulebook, text};
 

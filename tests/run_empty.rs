@@ -2,7 +2,7 @@
 //! no records and a division by zero have no value; the run goes on, shows them as empty cells, and
 //! applies the documented rules. Every number is worked out by hand.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

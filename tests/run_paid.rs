@@ -2,7 +2,7 @@
 //! again and writes adjustment lines for what changed, never rewriting a paid line. Every number
 //! is worked out by hand.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -1,7 +1,7 @@
 //! Commission `per record` (docs/language.md, "Per record"): each record paid at the tier the
 //! year's running attainment reaches with it. Every number is worked out by hand.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -2,7 +2,7 @@
 //! file's column of the field at fault, whatever order the file puts its columns in, and both
 //! evaluators say the same.
 
-mod common;
+use crate::common;
 
 use common::{rulebook, text};
 

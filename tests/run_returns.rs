@@ -2,7 +2,7 @@
 //! field marked `original`) is left out of the base of its own month and taken back at the
 //! rate the sale's month paid. Numbers worked out by hand; both evaluators agree.
 
-mod common;
+use crate::common;
 
 use common::{rulebook, text};
 
