@@ -16,7 +16,9 @@ pub struct Cells {
 impl Cells {
     pub fn with_capacity(cells: usize) -> Cells {
         Cells {
-            text: String::new(),
+            // Room for most values (a ratio to six decimals is about ten characters), so the
+            // text is not grown a cell at a time; `done` gives back what is left over.
+            text: String::with_capacity(cells * 12),
             ends: Vec::with_capacity(cells),
         }
     }

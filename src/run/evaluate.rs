@@ -1,8 +1,6 @@
 //! The rules for every salesperson and period of a run: period by period, the roster in
 //! chunks on the cores, each period's lines handed to the sink in roster order.
 
-use std::collections::BTreeMap;
-
 use rust_decimal::Decimal;
 
 use super::*;
@@ -17,6 +15,10 @@ struct Items<'p> {
     assess: PeriodKind,
     /// The run's own period: its lines are shown, earlier ones only computed.
     show: (jiff::civil::Date, jiff::civil::Date),
+    /// By item, the conditions of its measures as a measure line shows them: one for a
+    /// promotion, one per measure of a discipline, none for the rest. Written out once, not
+    /// once a line.
+    evidence: Vec<Vec<String>>,
 }
 
 impl Items<'_> {
@@ -38,6 +40,7 @@ pub(super) fn evaluate(state: &State, sink: &mut dyn LineSink) -> Result<(), Run
         has_grade: items.iter().any(|k| matches!(k, ItemKind::Grade(_))),
         assess: run.model.calendar.assess,
         show: (state.cal.start(run.period), state.cal.end(run.period)),
+        evidence: items.iter().map(|kind| evidence(kind)).collect(),
         items,
     };
     // Salespeople are independent of each other (a roll-up's sum is shared through the state),
@@ -62,6 +65,16 @@ pub(super) fn evaluate(state: &State, sink: &mut dyn LineSink) -> Result<(), Run
         }
     }
     Ok(())
+}
+
+/// The conditions of an item's measures, as its measure lines show them.
+fn evidence(kind: &ItemKind) -> Vec<String> {
+    let text = |cond: &Expr| crate::format::expr::expr(cond, Lang::En);
+    match kind {
+        ItemKind::Promotion(p) => vec![text(&p.cond)],
+        ItemKind::Discipline(d) => d.measures.iter().map(|m| text(&m.cond)).collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The rules in one period for salespeople `reps`, whose balances are `balances`.
@@ -117,12 +130,13 @@ fn one(
         rate: rate.to_string(),
         amount,
     };
-    let mut commissions: BTreeMap<String, Decimal> = BTreeMap::new();
-    for kind in items {
+    // Each commission's net pay this period, for the draws set against it.
+    let mut commissions: Vec<(&str, Decimal)> = Vec::new();
+    for (index, kind) in items.iter().enumerate() {
         match kind {
             ItemKind::Commission(c) if c.per.unwrap_or(assess) == period.kind => {
                 let paid = commission::pay(&place, &mut rules, c, bal).map_err(fail)?;
-                commissions.insert(c.name.text.clone(), paid.net);
+                commissions.push((&c.name.text, paid.net));
                 for l in paid.lines {
                     lines.push(line(l.component, &c.name.text, l.base, &l.rate, l.amount));
                 }
@@ -144,11 +158,11 @@ fn one(
                     rep: person.id.clone(),
                     period,
                     measure: format!("promotion {}", p.name.text),
-                    evidence: crate::format::expr::expr(&p.cond, Lang::En),
+                    evidence: what.evidence[index][0].clone(),
                 });
             }
             ItemKind::Discipline(d) => {
-                for m in &d.measures {
+                for (which, m) in d.measures.iter().enumerate() {
                     let triggered = match &m.window {
                         Window::In(per, _) if *per == period.kind => rules.holds(&m.cond).map_err(fail)?,
                         Window::InARow { count, per, .. } if *per == period.kind => {
@@ -159,7 +173,14 @@ fn one(
                                 0
                             };
                             let hit = n >= *count;
-                            bal.streak.insert(m.name.text.clone(), if hit { 0 } else { n });
+                            let kept = if hit { 0 } else { n };
+                            // The name is copied only the first time it is counted.
+                            match bal.streak.get_mut(&m.name.text) {
+                                Some(streak) => *streak = kept,
+                                None => {
+                                    bal.streak.insert(m.name.text.clone(), kept);
+                                }
+                            }
                             hit
                         }
                         Window::Times { count, within, .. } if *within == period.kind => {
@@ -172,7 +193,7 @@ fn one(
                             rep: person.id.clone(),
                             period,
                             measure: m.name.text.clone(),
-                            evidence: crate::format::expr::expr(&m.cond, Lang::En),
+                            evidence: what.evidence[index][which].clone(),
                         });
                         if let Some(amount) = &m.deduct {
                             lines.push(line("deduction", &m.name.text, None, "", -amount.value));
@@ -189,7 +210,9 @@ fn one(
         if d.per != period.kind {
             continue;
         }
-        let earned = commissions.get(&d.against.text).copied().unwrap_or_default();
+        let earned = (commissions.iter())
+            .find(|(name, _)| *name == d.against.text)
+            .map_or(Decimal::ZERO, |(_, net)| *net);
         if earned < d.amount.value {
             let advance = d.amount.value - earned;
             lines.push(line("draw", &d.name.text, Some(earned), "top-up to the draw", advance));

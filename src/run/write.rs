@@ -179,6 +179,8 @@ pub struct OutputWriter<'i> {
     payout_total: Decimal,
     /// The last period's label: lines come period by period.
     label: (Option<Period>, String),
+    /// A payout line's base and amount as written, kept to be written into again.
+    money: (String, String),
 }
 
 impl<'i> OutputWriter<'i> {
@@ -232,6 +234,7 @@ impl<'i> OutputWriter<'i> {
             counts: (0, 0, 0),
             payout_total: Decimal::ZERO,
             label: (None, String::new()),
+            money: (String::new(), String::new()),
         })
     }
 
@@ -253,7 +256,8 @@ impl<'i> OutputWriter<'i> {
         self.label(s.period);
         self.counts.0 += 1;
         let score = (s.score).map(super::cells::number).unwrap_or_default();
-        let mut row = vec![s.rep.as_str(), &self.label.1];
+        let mut row = Vec::with_capacity(s.metrics.len() + 5);
+        row.extend([s.rep.as_str(), &self.label.1]);
         row.extend(s.metrics.iter());
         row.extend([&score, s.grade.as_deref().unwrap_or_default()]);
         row.push(self.info.version_of(self.cal, s.period));
@@ -265,16 +269,21 @@ impl<'i> OutputWriter<'i> {
             .map_err(|_| std::io::Error::other("the payout total overflows"))?;
         self.counts.1 += 1;
         self.label(p.period);
-        let (dp, label) = (self.dp, &self.label.1);
-        let money = |d: Decimal| crate::money::fixed(d, dp);
+        let (base, amount) = &mut self.money;
+        base.clear();
+        if let Some(b) = p.base {
+            crate::money::write_fixed(base, b, self.dp);
+        }
+        amount.clear();
+        crate::money::write_fixed(amount, p.amount, self.dp);
         self.payouts.row(&[
             p.rep.as_str(),
-            label,
+            &self.label.1,
             p.component,
             &p.name,
-            &p.base.map(money).unwrap_or_default(),
+            base,
             &p.rate,
-            &money(p.amount),
+            amount,
             &self.info.payout_version_of(self.cal, p.period),
         ])
     }
