@@ -90,13 +90,13 @@ pub(super) fn pay<'s>(
     };
     if c.original_rate.is_some() {
         let rated = (period, base.unwrap_or_default(), amount);
-        bal.rated.entry(c.name.text.clone()).or_default().push(rated);
+        super::update(&mut bal.rated, &c.name.text, |r| r.push(rated));
     }
     let net = taken
         .iter()
         .try_fold(amount, |sum, t| crate::money::add(sum, t.amount))
         .map_err(overflow)?;
-    bal.paid.entry(c.name.text.clone()).or_default().push((period, net));
+    super::update(&mut bal.paid, &c.name.text, |p| p.push((period, net)));
     let mode = match c.mode {
         TierMode::Marginal => "marginal tiers",
         TierMode::Retroactive => "retroactive tiers",

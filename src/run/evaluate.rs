@@ -4,6 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::*;
+use crate::money;
 use crate::syntax::ast::*;
 
 /// The policy's items as the rules go through them, for every salesperson and period.
@@ -173,14 +174,7 @@ fn one(
                                 0
                             };
                             let hit = n >= *count;
-                            let kept = if hit { 0 } else { n };
-                            // The name is copied only the first time it is counted.
-                            match bal.streak.get_mut(&m.name.text) {
-                                Some(streak) => *streak = kept,
-                                None => {
-                                    bal.streak.insert(m.name.text.clone(), kept);
-                                }
-                            }
+                            update(&mut bal.streak, &m.name.text, |s| *s = if hit { 0 } else { n });
                             hit
                         }
                         Window::Times { count, within, .. } if *within == period.kind => {
@@ -213,15 +207,22 @@ fn one(
         let earned = (commissions.iter())
             .find(|(name, _)| *name == d.against.text)
             .map_or(Decimal::ZERO, |(_, net)| *net);
+        let overflow = |_| {
+            fail(EvalError {
+                message: "arithmetic overflow in the draw's balance".into(),
+                span: d.name.span,
+            })
+        };
+        let owed = bal.draw_balance.get(&d.name.text).copied().unwrap_or_default();
         if earned < d.amount.value {
-            let advance = d.amount.value - earned;
+            let advance = money::sub(d.amount.value, earned).map_err(overflow)?;
             lines.push(line("draw", &d.name.text, Some(earned), "top-up to the draw", advance));
             if d.recoverable {
-                *bal.draw_balance.entry(d.name.text.clone()).or_default() += advance;
+                let owed = money::add(owed, advance).map_err(overflow)?;
+                update(&mut bal.draw_balance, &d.name.text, |b| *b = owed);
             }
         } else if d.recoverable {
-            let owed = bal.draw_balance.get(&d.name.text).copied().unwrap_or_default();
-            let recovered = owed.min(earned - d.amount.value);
+            let recovered = owed.min(money::sub(earned, d.amount.value).map_err(overflow)?);
             if recovered > Decimal::ZERO {
                 lines.push(line(
                     "draw",
@@ -230,7 +231,8 @@ fn one(
                     "recovery of earlier advances",
                     -recovered,
                 ));
-                *bal.draw_balance.entry(d.name.text.clone()).or_default() -= recovered;
+                // At most what was owed: nothing to overflow.
+                update(&mut bal.draw_balance, &d.name.text, |b| *b = owed - recovered);
             }
         }
     }

@@ -630,3 +630,16 @@ struct Balances {
     /// Consecutive periods a measure's condition has held, per measure.
     streak: BTreeMap<String, u32>,
 }
+
+/// Changes the balance kept under `name`, starting from the default when there is none: the
+/// name is copied only then, not every period.
+fn update<V: Default>(map: &mut BTreeMap<String, V>, name: &str, change: impl FnOnce(&mut V)) {
+    match map.get_mut(name) {
+        Some(balance) => change(balance),
+        None => {
+            let mut balance = V::default();
+            change(&mut balance);
+            map.insert(name.to_string(), balance);
+        }
+    }
+}
