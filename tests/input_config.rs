@@ -8,29 +8,7 @@ use rulebook::input::config::{ConfigError, Format, RunConfig, parse_source_arg};
 use rulebook::input::decode::EncodingChoice;
 use rulebook::syntax::ast::FieldType;
 
-const POLICY: &str = "\
-policy \"Input test\"
-  version \"1\"
-  effective 2027-01-01
-  currency CNY
-
-source sales
-  deal_id       text     key
-  rep           text     salesperson
-  close_date    date     dated
-  amount        money
-  region        text
-  discount      percent  optional
-  satisfaction  number   optional
-
-roster reps
-  rep_id      text  id
-  name        text
-  hire_date   date  hired
-  leave_date  date  left  optional
-
-target company 1,000,000 yearly
-";
+use crate::common::INPUT_POLICY as POLICY;
 
 fn model() -> Model {
     let checked = check_source(POLICY);

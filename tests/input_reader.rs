@@ -12,29 +12,7 @@ use rulebook::input::hash::sha256_hex;
 use rulebook::input::reader::{InputError, Record, Rejection, SourceReader, SourceSummary, Value};
 use rust_decimal_macros::dec;
 
-const POLICY: &str = "\
-policy \"Input test\"
-  version \"1\"
-  effective 2027-01-01
-  currency CNY
-
-source sales
-  deal_id       text     key
-  rep           text     salesperson
-  close_date    date     dated
-  amount        money
-  region        text
-  discount      percent  optional
-  satisfaction  number   optional
-
-roster reps
-  rep_id      text  id
-  name        text
-  hire_date   date  hired
-  leave_date  date  left  optional
-
-target company 1,000,000 yearly
-";
+use crate::common::INPUT_POLICY as POLICY;
 
 /// A fresh directory for one test's files.
 fn scratch(name: &str) -> PathBuf {

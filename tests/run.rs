@@ -1,7 +1,9 @@
 //! `rulebook run` end to end on a small period whose every number is worked out by hand.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use crate::common;
 
 const POLICY: &str = r#"policy "r"
   version "1"
@@ -61,32 +63,30 @@ D10,E1,2027-04-02,1000.00,closed
 ";
 
 fn workdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rulebook-run-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(dir.join("r.policy"), POLICY).unwrap();
-    std::fs::write(dir.join("roster.csv"), ROSTER).unwrap();
-    std::fs::write(dir.join("sales.csv"), SALES).unwrap();
-    std::fs::write(
-        dir.join("run.yaml"),
-        "sources:\n  sales:\n    path: sales.csv\n  reps:\n    path: roster.csv\n",
+    common::workdir(
+        "run",
+        name,
+        &[
+            ("r.policy", POLICY),
+            ("roster.csv", ROSTER),
+            ("sales.csv", SALES),
+            ("run.yaml", common::RUN_YAML),
+        ],
     )
-    .unwrap();
-    dir
 }
 
-fn run(dir: &PathBuf, out: &str) -> std::process::Output {
+fn run(dir: &Path, out: &str) -> std::process::Output {
     run_policy(dir, "r.policy", out)
 }
 
 /// `rulebook run` of `policy` (a file or a directory of versions) for the first quarter.
-fn run_policy(dir: &PathBuf, policy: &str, out: &str) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_rulebook"))
-        .args([
+fn run_policy(dir: &Path, policy: &str, out: &str) -> std::process::Output {
+    common::rulebook(
+        dir,
+        &[
             "run", policy, "--config", "run.yaml", "--period", "2027-Q1", "--out", out,
-        ])
-        .current_dir(dir)
-        .output()
-        .unwrap()
+        ],
+    )
 }
 
 #[test]

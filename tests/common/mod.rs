@@ -70,3 +70,29 @@ roster reps
 {rules}"
     )
 }
+
+/// The policy the input tests read sources against: a sales source with every kind of field
+/// (optional ones among them) and a roster with hire and leave dates.
+pub const INPUT_POLICY: &str = "\
+policy \"Input test\"
+  version \"1\"
+  effective 2027-01-01
+  currency CNY
+
+source sales
+  deal_id       text     key
+  rep           text     salesperson
+  close_date    date     dated
+  amount        money
+  region        text
+  discount      percent  optional
+  satisfaction  number   optional
+
+roster reps
+  rep_id      text  id
+  name        text
+  hire_date   date  hired
+  leave_date  date  left  optional
+
+target company 1,000,000 yearly
+";
