@@ -238,7 +238,7 @@ fn one(
     }
     if shown {
         // An empty metric is an empty cell; any error fails the run, naming the metric.
-        let mut values = cells::Cells::with_capacity(metrics.len());
+        let mut values = cells::Cells::with_capacity(if run.metric_values { metrics.len() } else { 0 });
         for m in metrics {
             let value = rules.name_value(&m.name.text, m.name.span).map_err(|e| {
                 fail(EvalError {
