@@ -74,3 +74,46 @@ sales.csv,5,2,day,2026-12-31,\"before fiscal year 2027, which the period 2027-01
         assert_eq!(rejects, expected, "{engine}");
     }
 }
+
+#[test]
+fn amounts_whose_total_overflows_stop_the_run_at_their_line() {
+    // Each amount is the largest an exact decimal holds; the second cannot be added to the
+    // first. Rejected, later and credited rows are all counted in the control totals, so each
+    // way in overflows on line 3: an error naming the file and line, the same from both
+    // evaluators, never a panic.
+    let max = "79228162514264337593543950335";
+    for (name, rows) in [
+        ("credited", format!("{max},2027-01-05,E1,D1\n{max},2027-01-06,E1,D2\n")),
+        ("rejected", format!("{max},2027-01-05,E1,D1\n{max},2027-01-06,X9,D2\n")),
+        ("later", format!("{max},2027-02-05,E1,D1\n{max},2027-02-06,E1,D2\n")),
+    ] {
+        let sales = format!("amount,day,rep,deal_id\n{rows}");
+        let dir = common::workdir(
+            "rejects",
+            &format!("overflow-{name}"),
+            &[
+                ("c.policy", POLICY),
+                ("roster.csv", "rep_id\nE1\n"),
+                ("sales.csv", &sales),
+                ("run.yaml", common::RUN_YAML),
+            ],
+        );
+        for engine in ["fast", "reference"] {
+            let o = rulebook(
+                &dir,
+                &[
+                    "run", "c.policy", "--config", "run.yaml", "--period", "2027-01", "--engine", engine, "--out",
+                    engine,
+                ],
+            );
+            let said = text(&o);
+            assert_eq!(o.status.code(), Some(2), "{name}, {engine}: {said}");
+            assert!(!said.contains("panicked"), "{name}, {engine}: {said}");
+            assert!(
+                said.contains("error: sales.csv:3: arithmetic overflow in the control totals"),
+                "{name}, {engine}: {said}"
+            );
+            assert!(!dir.join(engine).exists(), "{name}, {engine}: nothing is written");
+        }
+    }
+}

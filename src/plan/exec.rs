@@ -260,7 +260,10 @@ struct Amount {
 }
 
 impl Amount {
-    fn add(&mut self, v: V) {
+    /// Adds an amount; false when the total overflows (it is then kept as overflowed). Plain
+    /// amounts cannot overflow: an `i128` holds more than 2^64 of the largest.
+    #[must_use]
+    fn add(&mut self, v: V) -> bool {
         match v {
             V::Fixed(f) => self.fixed += i128::from(f),
             V::Num(d) => match self.exact.checked_add(d) {
@@ -269,11 +272,13 @@ impl Amount {
             },
             _ => {}
         }
+        !self.overflow
     }
 
+    /// Adds another worker's total; an overflow here has no line and is reported by `value`.
     fn merge(&mut self, o: Amount) {
         self.fixed += o.fixed;
-        self.add(V::Num(o.exact));
+        let _ = self.add(V::Num(o.exact));
         self.overflow |= o.overflow;
     }
 
@@ -282,7 +287,7 @@ impl Amount {
             .ok()
             .and_then(|f| f.checked_add(self.exact))
             .filter(|_| !self.overflow)
-            .ok_or_else(|| message(plan, "arithmetic overflow in the control totals"))
+            .ok_or_else(|| message(plan, reasons::TOTALS_OVERFLOW))
     }
 }
 
@@ -803,7 +808,11 @@ fn row<'r>(
         }
     }
     let amount = plan.amount_field.map_or(V::Null, |i| cells[i]);
-    w.read.add(amount);
+    // A control total that overflows stops the run at this row, as the reference reader does.
+    let overflow = |w: &mut Work| fail(w, at, reasons::TOTALS_OVERFLOW.into());
+    if !w.read.add(amount) {
+        return overflow(w);
+    }
     // Rejections name the file's column of the field, as the reference evaluator's do.
     let refuse = |w: &mut Work, field: usize, value: String, reason: String| {
         let r = reject(
@@ -814,22 +823,20 @@ fn row<'r>(
             reason,
         );
         w.rejects.push((at.block, r));
-        w.rejected.add(amount);
+        if w.rejected.add(amount) { Ok(()) } else { overflow(w) }
     };
     if let Some(k) = plan.key_field
         && let V::Text(key) = cells[k]
         && !w.keys.insert(key.as_bytes())
     {
         w.duplicates.push((w.rejects.len(), key.to_string()));
-        refuse(w, k, key.to_string(), String::new());
-        return Ok(());
+        return refuse(w, k, key.to_string(), String::new());
     }
     let rep = match plan.rep_field.map(|i| (i, cells[i])) {
         Some((i, V::Text(id))) => match shared.reps.get(id.as_bytes()) {
             Some(r) => Some(r),
             None => {
-                refuse(w, i, id.to_string(), reasons::unknown_salesperson(id));
-                return Ok(());
+                return refuse(w, i, id.to_string(), reasons::unknown_salesperson(id));
             }
         },
         _ => None,
@@ -843,18 +850,22 @@ fn row<'r>(
     {
         // A later period's record: counted, not rejected (next month's run uses it).
         w.later += 1;
-        w.later_amount.add(amount);
-        return Ok(());
+        return if w.later_amount.add(amount) {
+            Ok(())
+        } else {
+            overflow(w)
+        };
     }
     if let (Some(d), Some(i)) = (date, plan.date_field)
         && d < plan.window.0
     {
         let shown = d.to_date().map(|d| d.to_string()).unwrap_or_default();
-        refuse(w, i, shown, plan.before.clone());
-        return Ok(());
+        return refuse(w, i, shown, plan.before.clone());
     }
     w.used += 1;
-    w.credited.add(amount);
+    if !w.credited.add(amount) {
+        return overflow(w);
+    }
     if let Some(d) = date {
         w.last_day = w.last_day.max(Some(d));
     }

@@ -15,3 +15,6 @@ pub fn unknown_salesperson(id: &str) -> String {
 pub fn before_year(fiscal_year: i16, period_label: &str) -> String {
     format!("before fiscal year {fiscal_year}, which the period {period_label} is in")
 }
+
+/// Why a run stops when a source's amounts add up to more than an exact decimal holds.
+pub const TOTALS_OVERFLOW: &str = "arithmetic overflow in the control totals";

@@ -66,7 +66,7 @@ pub(super) fn read_source(
             Record::Row(row) => row,
         };
         let amount = amount_field.and_then(|i| row.decimal(i));
-        read += amount.unwrap_or_default();
+        add_to(&mut read, amount, binding, row.line())?;
         let reject = |reason: String, field: Option<usize>| Rejection {
             file: binding.path.clone(),
             record: row.record(),
@@ -83,7 +83,7 @@ pub(super) fn read_source(
         if let Some(key) = key_field.and_then(|i| row.text(i)) {
             if let Some(first) = keys.get(key) {
                 out.rejects.push(reject(reasons::duplicate_key(key, *first), key_field));
-                rejected_amount += amount.unwrap_or_default();
+                add_to(&mut rejected_amount, amount, binding, row.line())?;
                 continue;
             }
             keys.insert(key.to_string(), row.line());
@@ -93,7 +93,7 @@ pub(super) fn read_source(
                 Some(r) => Some(*r),
                 None => {
                     out.rejects.push(reject(reasons::unknown_salesperson(id), rep_field));
-                    rejected_amount += amount.unwrap_or_default();
+                    add_to(&mut rejected_amount, amount, binding, row.line())?;
                     continue;
                 }
             },
@@ -105,7 +105,7 @@ pub(super) fn read_source(
         {
             // A later period's record: counted, not rejected (next month's run uses it).
             later += 1;
-            later_amount += amount.unwrap_or_default();
+            add_to(&mut later_amount, amount, binding, row.line())?;
             continue;
         }
         if let Some(d) = date
@@ -113,11 +113,11 @@ pub(super) fn read_source(
         {
             let reason = reasons::before_year(run.period.fiscal_year, &state.cal.label(run.period));
             out.rejects.push(reject(reason, date_field));
-            rejected_amount += amount.unwrap_or_default();
+            add_to(&mut rejected_amount, amount, binding, row.line())?;
             continue;
         }
         used += 1;
-        credited += amount.unwrap_or_default();
+        add_to(&mut credited, amount, binding, row.line())?;
         if let Some(d) = date {
             state.last_day = Some(state.last_day.map_or(d, |l| l.max(d)));
         }
@@ -201,6 +201,14 @@ pub(super) fn read_source(
         totals.reconcile().map_err(RunError::Totals)?;
     }
     out.sources.push(totals);
+    Ok(())
+}
+
+/// Adds a row's amount to one of the source's control totals; an overflow is the run's error,
+/// naming the row, as the fast reader's is.
+fn add_to(total: &mut Decimal, amount: Option<Decimal>, binding: &SourceBinding, line: u64) -> Result<(), RunError> {
+    *total = crate::money::add(*total, amount.unwrap_or_default())
+        .map_err(|_| row_error(binding, line, reasons::TOTALS_OVERFLOW.into()))?;
     Ok(())
 }
 
