@@ -196,7 +196,10 @@ fn money_impact(versions: [(&str, String, Checked); 2], records: &Records, chang
         sources: records.sources.clone(),
         read_once,
     };
-    Ok(comparison.finish(&side(&po, &ro), &side(&pn, &rn), setting))
+    comparison.finish(&side(&po, &ro), &side(&pn, &rn), setting).map_err(|_| {
+        eprintln!("error: the two versions' payouts add up to more than an exact decimal holds, so their totals and differences cannot be computed");
+        2u8
+    })
 }
 
 /// One version's lines, on their way to the comparison, marked with the version they are of.

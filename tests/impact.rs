@@ -18,6 +18,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use rust_decimal_macros::dec;
 use serde_json::Value;
 
+use crate::common;
+
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const BIN: &str = env!("CARGO_BIN_EXE_rulebook");
 const CONFIG: &str = "examples/run.yaml";
@@ -865,4 +867,55 @@ fn a_version_and_its_translation_have_no_impact() {
     assert_eq!(json["impact"]["lines_changed"], 0);
     assert_eq!(json["impact"]["total"]["difference"], "0.00");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn payouts_too_large_to_total_exactly_are_an_error_not_a_panic() {
+    // A monthly bonus of 7 × 10^27, then 7.1 × 10^27: a month's payouts and their difference
+    // fit an exact decimal (at most about 7.9 × 10^28), a year's total (8.4 × 10^28) does not.
+    let policy = |version: &str, bonus: &str| {
+        common::monthly_policy(&format!(
+            "metric revenue = sum of sales.amount\n\nbonus b {bonus} monthly if revenue >= 1\n"
+        ))
+        .replace("version \"1\"", &format!("version \"{version}\""))
+    };
+    let sales: String = (1..=12).map(|m| format!("D{m},E1,2027-{m:02}-05,100.00\n")).collect();
+    let dir = common::workdir(
+        "impact",
+        "too-large",
+        &[
+            ("old.policy", &policy("1", "7,000,000,000,000,000,000,000,000,000")),
+            ("new.policy", &policy("2", "7,100,000,000,000,000,000,000,000,000")),
+            ("roster.csv", "rep_id\nE1\n"),
+            ("sales.csv", &format!("deal_id,rep,day,amount\n{sales}")),
+            ("run.yaml", common::RUN_YAML),
+        ],
+    );
+    let diff = |period: &str| {
+        common::rulebook(
+            &dir,
+            &[
+                "diff",
+                "old.policy",
+                "new.policy",
+                "--config",
+                "run.yaml",
+                "--period",
+                period,
+            ],
+        )
+    };
+    let year = diff("2027");
+    let said = common::text(&year);
+    assert_eq!(year.status.code(), Some(2), "{said}");
+    assert!(!said.contains("panicked"), "{said}");
+    assert!(
+        said.contains("error: the two versions' payouts add up to more than an exact decimal holds"),
+        "{said}"
+    );
+    // One month fits: the report shows the difference, 10^26, and says the versions differ.
+    let month = diff("2027-01");
+    let said = common::text(&month);
+    assert_eq!(month.status.code(), Some(1), "{said}");
+    assert!(said.contains("+100000000000000000000000000.00"), "{said}");
 }

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
 use super::{
@@ -12,6 +13,7 @@ use super::{
     Side, rank,
 };
 use crate::eval::calendar::{FiscalCalendar, Period};
+use crate::money::Overflow;
 use crate::run::PeriodLines;
 
 /// Two runs' lines matched salesperson by salesperson and period by period.
@@ -31,6 +33,24 @@ pub struct Comparison<'c> {
     old: BTreeMap<Period, PeriodLines>,
     /// Periods the new version has given lines of, whose old lines are not matched yet.
     open: Vec<Period>,
+    /// How large the amounts compared are, so that every total and difference `finish` makes
+    /// is known to fit an exact decimal.
+    size: Size,
+}
+
+/// The sum of every payout's size (both versions), and the largest score's size; `None` once the
+/// sum no longer fits. A total of some payouts, or the difference of two such totals, is no
+/// larger than the sum; a difference of two scores no larger than twice the largest.
+#[derive(Clone, Copy)]
+struct Size {
+    payouts: Option<Decimal>,
+    score: Decimal,
+}
+
+impl Size {
+    fn fits(&self) -> bool {
+        self.payouts.is_some() && self.score.checked_add(self.score).is_some()
+    }
 }
 
 impl<'c> Comparison<'c> {
@@ -44,6 +64,10 @@ impl<'c> Comparison<'c> {
             index: FxHashMap::default(),
             old: BTreeMap::new(),
             open: Vec::new(),
+            size: Size {
+                payouts: Some(Decimal::ZERO),
+                score: Decimal::ZERO,
+            },
         }
     }
 
@@ -102,11 +126,15 @@ impl<'c> Comparison<'c> {
     /// Puts one version's lines into their rows.
     fn apply(&mut self, is_new: bool, lines: PeriodLines) {
         for s in lines.scores {
+            if let Some(score) = s.score {
+                self.size.score = self.size.score.max(score.abs());
+            }
             let r = self.row(&s.rep, s.period);
             *pick(is_new, &mut r.score.0, &mut r.score.1) = s.score;
             *pick(is_new, &mut r.grade.0, &mut r.grade.1) = s.grade;
         }
         for p in lines.payouts {
+            self.size.payouts = self.size.payouts.and_then(|sum| sum.checked_add(p.amount.abs()));
             let r = self.row(&p.rep, p.period);
             let i = match (r.payouts.iter()).position(|x| x.component == p.component && x.name == p.name) {
                 Some(i) => i,
@@ -164,14 +192,18 @@ impl<'c> Comparison<'c> {
         &mut self.rows[i]
     }
 
-    /// The comparison, once both versions have given every line.
-    pub fn finish(mut self, old: &Side, new: &Side, setting: Setting) -> Impact {
+    /// The comparison, once both versions have given every line; an overflow when their
+    /// amounts are too large for the totals and differences to be exact.
+    pub fn finish(mut self, old: &Side, new: &Side, setting: Setting) -> Result<Impact, Overflow> {
         for p in std::mem::take(&mut self.open) {
             self.close(p);
         }
         // Periods only the old version has.
         for (_, lines) in std::mem::take(&mut self.old) {
             self.apply(false, lines);
+        }
+        if !self.size.fits() {
+            return Err(Overflow);
         }
         let Comparison { attribution, rows, .. } = self;
         let mut rows = by_salesperson_then_period(rows);
@@ -233,15 +265,15 @@ impl<'c> Comparison<'c> {
         movers.sort_by_key(|m| std::cmp::Reverse(m.amounts.difference().abs()));
         movers.truncate(MOVERS);
 
-        let scale = |unit: rust_decimal::Decimal| crate::money::decimals(unit) as u32;
-        Impact {
+        let scale = |unit: Decimal| crate::money::decimals(unit) as u32;
+        Ok(Impact {
             setting,
             decimals: scale(old.rounding_unit).max(scale(new.rounding_unit)),
             rejected: (old.rejected, new.rejected),
             rows,
             components,
             movers,
-        }
+        })
     }
 }
 

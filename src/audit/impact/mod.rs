@@ -535,7 +535,7 @@ mod tests {
         for lines in new {
             c.new_lines(lines);
         }
-        c.finish(&side, &side, Setting::default())
+        c.finish(&side, &side, Setting::default()).unwrap()
     }
 
     fn dec(n: i64) -> Decimal {
