@@ -441,6 +441,10 @@ fn write_target_sheet(
     let inside = |m: Period| cal.start(m) >= start && cal.start(m) <= end;
     let dp = rulebook::money::decimals(model.header.rounding_unit);
     let amount = |d: Decimal| rulebook::money::fixed(d, dp);
+    // Parts of the declared targets cannot add up past them; checked all the same.
+    let add = |a: Decimal, b: Decimal| {
+        rulebook::money::add(a, b).map_err(|_| std::io::Error::other("the target sheet's totals overflow"))
+    };
     let mut out = csv::Writer::from_writer(std::io::stdout().lock());
     out.write_record(["salesperson", "period", "target", "derivation"])?;
     let mut assigned = Decimal::ZERO;
@@ -451,7 +455,7 @@ fn write_target_sheet(
         };
         let mut total = Decimal::ZERO;
         for line in lines.iter().filter(|l| inside(l.month)) {
-            total += line.amount;
+            total = add(total, line.amount)?;
             out.write_record([
                 rep,
                 &cal.label(line.month),
@@ -462,14 +466,15 @@ fn write_target_sheet(
         if period.kind != PeriodKind::Month {
             out.write_record([rep, &cal.label(period), &amount(total), "sum of the months"])?;
         }
-        assigned += total;
+        assigned = add(assigned, total)?;
     }
     let mut unassigned = Decimal::ZERO;
     for u in sheet.unassigned.iter().filter(|u| inside(u.month)) {
-        unassigned += u.amount;
+        unassigned = add(unassigned, u.amount)?;
         out.write_record(["(unassigned)", &cal.label(u.month), &amount(u.amount), &u.reason])?;
     }
-    let company: Decimal = sheet.months.iter().filter(|(m, _)| inside(*m)).map(|(_, a)| *a).sum();
+    let company =
+        (sheet.months.iter().filter(|(m, _)| inside(*m))).try_fold(Decimal::ZERO, |sum, (_, a)| add(sum, *a))?;
     out.write_record([
         "(company)",
         &cal.label(period),
