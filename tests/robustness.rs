@@ -536,3 +536,47 @@ fn fmt_check_exits_0_on_a_canonical_file_and_changes_nothing() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(after, canonical);
 }
+
+#[test]
+fn numbers_at_the_limit_wherever_the_checker_computes_with_them() {
+    // The largest number a policy may write has 28 digits; the checker's warnings multiply and
+    // add such numbers, and must say what they can without an amount that does not fit.
+    let huge = "9,999,999,999,999,999,999,999,999,999";
+    let tiers = "commission sales on revenue by attainment marginal
+  below 80%      2%
+  80% to 100%    4%
+  100% to 150%   6%
+  above 150%     8%
+  cap 200,000 yearly";
+    // A cliff at a boundary far beyond any example base.
+    let cliff = SAMPLE.replace(
+        tiers,
+        &format!("commission sales on revenue by attainment retroactive\n  below {huge}%  2%\n  above {huge}%  8%"),
+    );
+    let checked = check(cliff);
+    assert_reports(&checked, "cliff");
+    let cliff = checked.diagnostics.iter().find(|d| d.code == "cliff").unwrap();
+    assert_eq!(
+        cliff.label.as_deref(),
+        Some(format!("when `attainment` reaches {huge}% the whole base is paid 8% instead of 2%").as_str())
+    );
+    // Tiers on the amount itself, under a cap: what they pay at the start of a tier overflows.
+    let capped = SAMPLE.replace(
+        tiers,
+        &format!("commission sales on revenue retroactive\n  below {huge}  {huge}\n  above {huge}  {huge}%\n  cap 200,000 yearly"),
+    );
+    check(capped);
+    // Eight shares of a 28-digit percentage: their sum is far more than any percentage written.
+    let regions: Vec<String> = (1..=8).map(|i| format!("r{i} {huge}%")).collect();
+    let split = SAMPLE.replace(
+        "split company by region: east 40%, south 35%, west 25%",
+        &format!("split company by region: {}", regions.join(", ")),
+    );
+    let checked = check(split);
+    assert_reports(&checked, "shares-sum");
+    let sum = checked.diagnostics.iter().find(|d| d.code == "shares-sum").unwrap();
+    assert_eq!(
+        sum.message,
+        "the shares of `company` by `region` add up to far more than 100%, not 100%"
+    );
+}

@@ -258,20 +258,21 @@ fn adds_up_to_100<'n>(
         span = Some(span.map_or(s, |sp: Span| sp.to(s)));
     }
     if total != Decimal::ONE {
-        let pct = (total * Decimal::ONE_HUNDRED).normalize();
-        let diff = ((Decimal::ONE - total) * Decimal::ONE_HUNDRED).normalize();
-        let fix = if diff > Decimal::ZERO {
-            format!("{diff}% is missing")
-        } else {
-            format!("{}% too much", -diff)
+        let hundred = |d: Decimal| d.checked_mul(Decimal::ONE_HUNDRED).map(|p| p.normalize());
+        let diff = Decimal::ONE.checked_sub(total).and_then(hundred);
+        // Shares too large to add up as percentages are far too much, whatever their sum.
+        let (pct, fix) = match (hundred(total), diff) {
+            (Some(pct), Some(diff)) if diff > Decimal::ZERO => (format!("{pct}%"), format!("{diff}% is missing")),
+            (Some(pct), Some(diff)) => (format!("{pct}%"), format!("{}% too much", -diff)),
+            _ => ("far more than 100%".to_string(), "far too much".to_string()),
         };
         diags.push(
             Diagnostic::error(
                 "shares-sum",
                 span.unwrap_or(whole),
-                format!("{what} add up to {pct}%, not 100%"),
+                format!("{what} add up to {pct}, not 100%"),
             )
-            .label(format!("total {pct}%"))
+            .label(format!("total {pct}"))
             .help(format!("{fix}; shares must add up to exactly 100%")),
         );
     }

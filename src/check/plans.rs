@@ -53,7 +53,11 @@ fn strip(e: &Expr) -> &Expr {
 }
 
 fn pct(v: Decimal) -> String {
-    format!("{}%", (v * Decimal::ONE_HUNDRED).normalize())
+    match v.checked_mul(Decimal::ONE_HUNDRED) {
+        Some(p) => format!("{}%", p.normalize()),
+        // Too large to be written as a percentage: written as the fraction it is.
+        None => v.normalize().to_string(),
+    }
 }
 
 fn money(v: Decimal) -> String {
@@ -87,47 +91,55 @@ fn cliffs(c: &Commission, diags: &mut Vec<Diagnostic>) {
     for pair in c.tiers.windows(2) {
         let (before, after) = (&pair[0], &pair[1]);
         let Some(boundary) = &after.from else { continue };
+        // The sizes shown are examples: where one would not fit an exact decimal (a policy of
+        // absurd numbers), the label says what happens without it.
+        let delta = after.pay.value.checked_sub(before.pay.value);
         let jump_text = if before.pay.is_percent() && after.pay.is_percent() {
-            let delta = after.pay.value - before.pay.value;
-            if delta.is_zero() {
+            if delta.is_some_and(|d| d.is_zero()) {
                 continue;
             }
+            let whole = format!(
+                "the whole base is paid {} instead of {}",
+                after.pay.text, before.pay.text
+            );
             match &c.by {
-                None => {
-                    let jump = boundary.value * delta;
-                    format!(
-                        "at {} the whole base is paid {} instead of {}: one more unit of sales changes the payout by {}",
+                None => match delta.and_then(|d| boundary.value.checked_mul(d)) {
+                    Some(jump) => format!(
+                        "at {} {whole}: one more unit of sales changes the payout by {}",
                         boundary.text,
-                        after.pay.text,
-                        before.pay.text,
                         money(jump)
-                    )
-                }
+                    ),
+                    None => format!("at {} {whole}", boundary.text),
+                },
                 Some(_) => {
-                    let example = Decimal::from(EXAMPLE_BASE) * boundary.value;
-                    format!(
-                        "when {measure} reaches {} the whole base is paid {} instead of {}: one more unit of sales there changes the payout by {} of the whole base ({} when the base is {})",
-                        boundary.text,
-                        after.pay.text,
-                        before.pay.text,
-                        pct(delta),
-                        money(example * delta),
-                        money(example)
-                    )
+                    let example = Decimal::from(EXAMPLE_BASE).checked_mul(boundary.value);
+                    match (delta, example, example.zip(delta).and_then(|(e, d)| e.checked_mul(d))) {
+                        (Some(delta), Some(example), Some(jump)) => format!(
+                            "when {measure} reaches {} {whole}: one more unit of sales there changes the payout by {} of the whole base ({} when the base is {})",
+                            boundary.text,
+                            pct(delta),
+                            money(jump),
+                            money(example)
+                        ),
+                        _ => format!("when {measure} reaches {} {whole}", boundary.text),
+                    }
                 }
             }
         } else if !before.pay.is_percent() && !after.pay.is_percent() {
-            let delta = after.pay.value - before.pay.value;
-            if delta.is_zero() {
-                continue;
+            match delta {
+                Some(d) if d.is_zero() => continue,
+                Some(d) => format!(
+                    "at {} the payout steps from {} to {}: one more unit of sales changes it by {}",
+                    boundary.text,
+                    before.pay.text,
+                    after.pay.text,
+                    money(d)
+                ),
+                None => format!(
+                    "at {} the payout steps from {} to {}",
+                    boundary.text, before.pay.text, after.pay.text
+                ),
             }
-            format!(
-                "at {} the payout steps from {} to {}: one more unit of sales changes it by {}",
-                boundary.text,
-                before.pay.text,
-                after.pay.text,
-                money(delta)
-            )
         } else {
             format!(
                 "at {} the payout changes from {} to {} in one step",
@@ -167,9 +179,13 @@ fn capped_tiers(c: &Commission, diags: &mut Vec<Diagnostic>) {
     let mut prev_hi = Decimal::ZERO;
     for t in &c.tiers {
         let lo = t.from.as_ref().map_or(Decimal::ZERO, |n| n.value);
-        let at_start = match c.mode {
-            TierMode::Retroactive => lo * t.pay.value,
-            _ => paid_below,
+        // Past what an exact decimal holds, the cap is reached long before: nothing to say
+        // that the numbers themselves do not.
+        let Some(at_start) = (match c.mode {
+            TierMode::Retroactive => lo.checked_mul(t.pay.value),
+            _ => Some(paid_below),
+        }) else {
+            return;
         };
         if t.from.is_some() && at_start >= cap.amount.value {
             diags.push(
@@ -185,7 +201,14 @@ fn capped_tiers(c: &Commission, diags: &mut Vec<Diagnostic>) {
             return;
         }
         if let Some(hi) = &t.to {
-            paid_below += (hi.value - lo.max(prev_hi)).max(Decimal::ZERO) * t.pay.value;
+            let slice = hi.value.checked_sub(lo.max(prev_hi)).map(|w| w.max(Decimal::ZERO));
+            let Some(paid) = slice
+                .and_then(|w| w.checked_mul(t.pay.value))
+                .and_then(|p| paid_below.checked_add(p))
+            else {
+                return;
+            };
+            paid_below = paid;
             prev_hi = hi.value;
         }
     }
