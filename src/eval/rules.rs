@@ -651,8 +651,10 @@ impl<'a> Rules<'a> {
         let Some(Value::Num(earned)) = commission else {
             return err(span, "a draw is set against a commission");
         };
-        let topped = (d.amount.value - earned).max(Decimal::ZERO);
-        self.round(topped, d.name.span)
+        let Some(short) = d.amount.value.checked_sub(earned) else {
+            return err(span, "arithmetic overflow");
+        };
+        self.round(short.max(Decimal::ZERO), d.name.span)
     }
 
     /// A bonus of one period: 0 when its condition does not hold (an empty one does not) or its

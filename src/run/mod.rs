@@ -71,7 +71,9 @@ impl SourceTotals {
 
     /// Amount read = credited + rejected + left to later periods, or why not.
     pub fn reconcile(&self) -> Result<(), String> {
-        if self.amount_read == self.amount_credited + self.amount_rejected + self.amount_later {
+        let parts =
+            (self.amount_credited.checked_add(self.amount_rejected)).and_then(|s| s.checked_add(self.amount_later));
+        if parts == Some(self.amount_read) {
             Ok(())
         } else {
             Err(format!(

@@ -128,12 +128,17 @@ impl State<'_> {
                 message: "arithmetic overflow taking returns back".into(),
                 span: c.name.span,
             })?;
-            let rate = match (paid * Decimal::ONE_HUNDRED).checked_div(base) {
-                Some(r) if base > Decimal::ZERO => format!(
-                    "returns of sales of {label}, at the {}% {label} paid",
-                    r.round_dp(4).normalize()
-                ),
-                _ => format!("returns of sales of {label}, which paid no commission"),
+            let rate = if base > Decimal::ZERO {
+                match (paid.checked_mul(Decimal::ONE_HUNDRED)).and_then(|p| p.checked_div(base)) {
+                    Some(r) => format!(
+                        "returns of sales of {label}, at the {}% {label} paid",
+                        r.round_dp(4).normalize()
+                    ),
+                    // A rate too large to write as a percentage: the words say what it is.
+                    None => format!("returns of sales of {label}, at the rate {label} paid"),
+                }
+            } else {
+                format!("returns of sales of {label}, which paid no commission")
             };
             out.push(TakeBack {
                 returned,
