@@ -149,7 +149,10 @@ impl<'c> Comparison<'c> {
                 }
             };
             let amounts = &mut r.payouts[i].amounts;
-            *pick(is_new, &mut amounts.old, &mut amounts.new) += p.amount;
+            let sum = pick(is_new, &mut amounts.old, &mut amounts.new);
+            // No larger than the size of the payouts so far: when it overflows, so has `size`,
+            // and `finish` refuses the comparison.
+            *sum = sum.checked_add(p.amount).unwrap_or(*sum);
         }
         for m in lines.measures {
             let r = self.row(&m.rep, m.period);
