@@ -580,3 +580,91 @@ fn numbers_at_the_limit_wherever_the_checker_computes_with_them() {
         "the shares of `company` by `region` add up to far more than 100%, not 100%"
     );
 }
+
+/// Where each number of `text` is: the byte ranges of its digits, commas and decimal point.
+fn number_ranges(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        // A number starts at a digit that does not continue a name (`r1`, `2027-01-01` is
+        // skipped as a whole since dates hold dashes).
+        let starts =
+            bytes[i].is_ascii_digit() && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'));
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < bytes.len() && (bytes[j].is_ascii_digit() || bytes[j] == b',' || bytes[j] == b'.') {
+            j += 1;
+        }
+        // Trailing punctuation belongs to the sentence, and dates and versions are not amounts.
+        while j > i && matches!(bytes[j - 1], b',' | b'.') {
+            j -= 1;
+        }
+        let is_date = bytes.get(j) == Some(&b'-');
+        if !is_date {
+            out.push((i, j));
+        }
+        i = j.max(i + 1);
+        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'-') {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Each number of `text` in turn becomes the largest a policy may write (28 digits), the
+/// smallest non-zero one, or zero; the checker's warnings and the policy's own test blocks compute
+/// with it. Errors and failing tests are expected; a panic is not. Gives how many variants.
+fn every_number_at_the_limit(name: &str, text: &str) -> usize {
+    let ranges = number_ranges(text);
+    assert!(ranges.len() >= 50, "{name}: {} numbers found", ranges.len());
+    let mut variants = 0;
+    for &(start, end) in &ranges {
+        for replacement in [
+            "9,999,999,999,999,999,999,999,999,999",
+            "0.0000000000000000000000000001",
+            "0",
+        ] {
+            let variant = format!("{}{replacement}{}", &text[..start], &text[end..]);
+            let checked = check(variant);
+            if !checked.has_errors() {
+                let outcomes = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    rulebook::eval::policy_tests::run_tests(&checked.parsed.policy, &checked.model)
+                }));
+                assert!(
+                    outcomes.is_ok(),
+                    "{name}: the test blocks panicked with {replacement} at byte {start}"
+                );
+            }
+            variants += 1;
+        }
+    }
+    variants
+}
+
+#[test]
+fn every_number_at_the_limit_is_checked_and_tested_without_a_panic() {
+    let retroactive = SAMPLE.replace("by attainment marginal", "by attainment retroactive");
+    assert_ne!(retroactive, SAMPLE);
+    let shipped = |file: &str| {
+        std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("policies")
+                .join(file),
+        )
+        .expect("a shipped policy")
+    };
+    let mut variants = 0;
+    for (name, text) in [
+        ("the sample", SAMPLE.to_string()),
+        ("the sample with retroactive tiers", retroactive),
+        ("draws-and-clawbacks.policy", shipped("draws-and-clawbacks.policy")),
+        ("manager-overlay.policy", shipped("manager-overlay.policy")),
+    ] {
+        variants += every_number_at_the_limit(name, &text);
+    }
+    assert!(variants > 600, "{variants} variants");
+}
