@@ -107,11 +107,11 @@ pub fn read_fast(
     };
     let mut done = match parallel {
         Pass::Done(done) if done.keys_clean() => done,
-        Pass::NotUtf8 => return Ok(Outcome::NotFast),
+        Pass::NotFast => return Ok(Outcome::NotFast),
         // A quoted field across lines, or keys to check in file order: one ordered pass.
         _ => match run_workers(&shared, &[(header.data_start, len)], 1, true) {
             Pass::Done(done) => done,
-            Pass::NotUtf8 | Pass::Quoted => return Ok(Outcome::NotFast),
+            Pass::NotFast | Pass::Quoted => return Ok(Outcome::NotFast),
         },
     };
     if let Some(fatal) = done.fatal.take() {
@@ -194,9 +194,13 @@ impl Header {
         file.read_exact_at(&mut buf, 0).map_err(|e| io_error(plan, &e))?;
         let bom = buf.starts_with(b"\xEF\xBB\xBF");
         let start = if bom { 3 } else { 0 };
-        let Some(rec) = next_record(&buf, start, buf.len() as u64 == len) else {
+        let Some(rec) = next_record(&buf, start, buf.len() as u64 == len, delimiter) else {
             return Ok(None);
         };
+        // A header with a carriage return alone in it is two lines to the reference reader.
+        if lone_carriage_return(&buf[rec.start..rec.next.min(buf.len())]) {
+            return Ok(None);
+        }
         let (mut ranges, mut text) = (Vec::new(), Vec::new());
         let mut headers = Vec::new();
         for (i, c) in cells(&buf[rec.start..rec.end], rec.quoted, delimiter, &mut text, &mut ranges)
@@ -248,7 +252,9 @@ enum Pass {
     Done(Box<Merged>),
     /// A quoted field where the pass could not take it (a block may start inside it).
     Quoted,
-    NotUtf8,
+    /// Bytes the fast reader leaves to the reference reader: text that is not UTF-8, or a
+    /// carriage return alone (a line ending to the reference reader, as to the csv crate).
+    NotFast,
 }
 
 /// An exact running total: plain amounts as integers, the rest as decimals.
@@ -623,6 +629,9 @@ impl BlockReader {
         // Whether `text` ends the file: its last line may then lack a line ending.
         let last = span.eof && whole;
         let bytes = text.as_bytes();
+        if lone_carriage_return(bytes) {
+            return Err(Pass::NotFast);
+        }
         let delimiter = shared.plan.binding.delimiter;
         let mut at = 0usize;
         let step = loop {
@@ -631,12 +640,12 @@ impl BlockReader {
             }
             let (rec, line) = match split_record(bytes, at, delimiter, last, ranges) {
                 // Records start and end at ASCII bytes, so always on character boundaries.
-                Scan::Plain(rec) => (rec, text.get(rec.start..rec.end).ok_or(Pass::NotUtf8)?),
-                Scan::Quoted => match next_record(bytes, at, last) {
+                Scan::Plain(rec) => (rec, text.get(rec.start..rec.end).ok_or(Pass::NotFast)?),
+                Scan::Quoted => match next_record(bytes, at, last, delimiter) {
                     Some(_) if !ordered => return Err(Pass::Quoted),
                     Some(rec) => {
                         split_quoted(&bytes[rec.start..rec.end], delimiter, unquoted, ranges);
-                        (rec, std::str::from_utf8(unquoted).map_err(|_| Pass::NotUtf8)?)
+                        (rec, std::str::from_utf8(unquoted).map_err(|_| Pass::NotFast)?)
                     }
                     None => break Step::More,
                 },
@@ -649,10 +658,18 @@ impl BlockReader {
         *pos += at;
         // More input cannot help bytes that are not UTF-8.
         match step {
-            Step::More if !whole && !cut => Err(Pass::NotUtf8),
+            Step::More if !whole && !cut => Err(Pass::NotFast),
             step => Ok(step),
         }
     }
+}
+
+/// Whether `bytes` have a carriage return that is not followed by a line feed. The reference
+/// reader ends a record there (old Mac line endings); the fast reader would read it as part of
+/// a field. One at the very end is left to the next read, or ends the file, which both readers
+/// take alike. CRLF files find one per line, and each is one comparison.
+fn lone_carriage_return(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1).is_some_and(|&next| next != b'\n'))
 }
 
 /// Where a worker's buffer is in the file.
@@ -714,7 +731,7 @@ impl<'r> Fields<'r> {
     #[inline]
     fn get(&self, i: usize) -> Result<&'r str, Pass> {
         let (s, e) = self.ranges.get(i).copied().unwrap_or_default();
-        self.line.get(s..e).ok_or(Pass::NotUtf8)
+        self.line.get(s..e).ok_or(Pass::NotFast)
     }
 
     /// The fields as the line has them, for a rejection.
@@ -940,20 +957,23 @@ fn name_first_lines(shared: &Shared, done: &mut Merged) -> Result<(), InputError
     let mut input = std::io::BufReader::with_capacity(1 << 20, file);
     let (mut bytes, mut ranges, mut text) = (Vec::new(), Vec::new(), Vec::new());
     let mut line = header.lines + 1;
+    let delimiter = plan.binding.delimiter;
     loop {
-        // One record: lines until the quotes balance.
+        // One record: lines until one ends outside a quoted field.
         bytes.clear();
         loop {
             let n = input.read_until(b'\n', &mut bytes).map_err(|e| io_error(plan, &e))?;
-            if n == 0 || memchr::memchr_iter(b'"', &bytes).count().is_multiple_of(2) {
+            if n == 0 || next_record(&bytes, 0, false, delimiter).is_some() {
                 break;
             }
         }
-        let Some(rec) = next_record(&bytes, 0, true) else { break };
+        let Some(rec) = next_record(&bytes, 0, true, delimiter) else {
+            break;
+        };
         let fields = cells(
             &bytes[rec.start..rec.end],
             rec.quoted,
-            plan.binding.delimiter,
+            delimiter,
             &mut text,
             &mut ranges,
         );

@@ -20,8 +20,10 @@ pub struct RecordSpan {
 }
 
 /// The record starting at `pos`; `None` when it does not end inside `buf` and more input may
-/// follow (`eof` false). With `eof`, a last line without a line ending is a record.
-pub fn next_record(buf: &[u8], pos: usize, eof: bool) -> Option<RecordSpan> {
+/// follow (`eof` false). With `eof`, a last line without a line ending is a record. A quote
+/// opens a quoted field only at the start of a field (after `delimiter` or at the record's
+/// start); anywhere else it is a character of the field, as the reference reader takes it.
+pub fn next_record(buf: &[u8], pos: usize, eof: bool, delimiter: u8) -> Option<RecordSpan> {
     if pos >= buf.len() {
         return None;
     }
@@ -52,25 +54,40 @@ pub fn next_record(buf: &[u8], pos: usize, eof: bool) -> Option<RecordSpan> {
         };
     }
     // Quotes: the record ends at the first line ending outside a quoted field.
-    let mut inside = false;
+    let (mut inside, mut at_field_start) = (false, true);
     let mut newlines = 0;
-    for (i, &c) in rest.iter().enumerate() {
-        match c {
-            b'"' => inside = !inside,
-            b'\n' => {
-                newlines += 1;
-                if !inside {
-                    return Some(RecordSpan {
-                        start: pos,
-                        end: strip_cr(buf, pos, pos + i),
-                        next: pos + i + 1,
-                        newlines,
-                        quoted: true,
-                    });
+    let mut i = 0;
+    while i < rest.len() {
+        let c = rest[i];
+        if c == b'\n' {
+            newlines += 1;
+            if !inside {
+                return Some(RecordSpan {
+                    start: pos,
+                    end: strip_cr(buf, pos, pos + i),
+                    next: pos + i + 1,
+                    newlines,
+                    quoted: true,
+                });
+            }
+        }
+        if inside {
+            if c == b'"' {
+                // `""` is a quote inside the field; a quote alone closes it.
+                if rest.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    inside = false;
                 }
             }
-            _ => {}
+            at_field_start = false;
+        } else if c == b'"' && at_field_start {
+            inside = true;
+            at_field_start = false;
+        } else {
+            at_field_start = c == delimiter;
         }
+        i += 1;
     }
     eof.then(|| RecordSpan {
         start: pos,
@@ -277,21 +294,48 @@ mod tests {
     #[test]
     fn records_and_line_endings() {
         let buf = b"a,b\r\nc,d\n\"x\ny\",z\nlast";
-        let r1 = next_record(buf, 0, false).unwrap();
+        let r1 = next_record(buf, 0, false, b',').unwrap();
         assert_eq!(
             (&buf[r1.start..r1.end], r1.newlines, r1.quoted),
             (&b"a,b"[..], 1, false)
         );
-        let r2 = next_record(buf, r1.next, false).unwrap();
+        let r2 = next_record(buf, r1.next, false, b',').unwrap();
         assert_eq!(&buf[r2.start..r2.end], b"c,d");
-        let r3 = next_record(buf, r2.next, false).unwrap();
+        let r3 = next_record(buf, r2.next, false, b',').unwrap();
         assert_eq!(
             (&buf[r3.start..r3.end], r3.newlines, r3.quoted),
             (&b"\"x\ny\",z"[..], 2, true)
         );
-        assert_eq!(next_record(buf, r3.next, false), None);
-        let r4 = next_record(buf, r3.next, true).unwrap();
+        assert_eq!(next_record(buf, r3.next, false, b','), None);
+        let r4 = next_record(buf, r3.next, true, b',').unwrap();
         assert_eq!((&buf[r4.start..r4.end], r4.newlines), (&b"last"[..], 0));
+    }
+
+    /// A quote opens a quoted field only at a field's start: one inside an unquoted field is
+    /// a character of it, and does not carry the record on to the next line.
+    #[test]
+    fn a_quote_inside_an_unquoted_field_is_a_character() {
+        let buf = b"a,Ene\"gy,5\nb,\"x\ny\",z\nc,\"p\"\"q\",\"\"\n";
+        let r1 = next_record(buf, 0, false, b',').unwrap();
+        assert_eq!((r1.end, r1.next, r1.newlines), (10, 11, 1));
+        let (mut text, mut out) = (Vec::new(), Vec::new());
+        split_quoted(&buf[r1.start..r1.end], b',', &mut text, &mut out);
+        let fields = |text: &[u8], out: &[(usize, usize)]| -> Vec<String> {
+            out.iter()
+                .map(|&(s, e)| String::from_utf8_lossy(&text[s..e]).into_owned())
+                .collect()
+        };
+        assert_eq!(fields(&text, &out), ["a", "Ene\"gy", "5"]);
+        // A quoted field across a line ending, then `""` inside a quoted field and an empty one.
+        let r2 = next_record(buf, r1.next, false, b',').unwrap();
+        assert_eq!((r2.start, r2.end, r2.newlines), (11, 20, 2));
+        let r3 = next_record(buf, r2.next, false, b',').unwrap();
+        split_quoted(&buf[r3.start..r3.end], b',', &mut text, &mut out);
+        assert_eq!(fields(&text, &out), ["c", "p\"q", ""]);
+        assert_eq!(r3.next, buf.len());
+        // With `;` as the delimiter, a quote after a comma is inside a field.
+        let r = next_record(b"a;b,\"c\nd\n", 0, false, b';').unwrap();
+        assert_eq!((r.end, r.newlines), (6, 1));
     }
 
     /// `split_record` agrees with `next_record` + `split_plain` wherever a record ends, for
@@ -317,7 +361,7 @@ mod tests {
             for eof in [false, true] {
                 for pos in 0..sample.len() {
                     let got = split_record(sample, pos, b',', eof, &mut out);
-                    match next_record(sample, pos, eof) {
+                    match next_record(sample, pos, eof, b',') {
                         // A quote sends the record to the full reader, which decides.
                         _ if got == Scan::Quoted => {
                             assert!(sample[pos..].contains(&b'"'), "{sample:?} at {pos}")
