@@ -447,8 +447,7 @@ pub(crate) fn run_history(input: &RunInput, out_dir: &str, report: bool) -> u8 {
         ..crate::cli_run::manifest_info(input, &p, &paid)
     };
     if let Err(e) = write_outputs(Path::new(out_dir), &merged, &cal, &info) {
-        eprintln!("error: cannot write to `{out_dir}`: {e}");
-        return 2;
+        return crate::cli_run::write_failed(out_dir, &e);
     }
     if report {
         let total: rust_decimal::Decimal = merged.payouts.iter().map(|l| l.amount).sum();

@@ -130,10 +130,21 @@ pub(crate) fn status_of(e: &RunError) -> u8 {
 }
 
 fn cannot_write(out_dir: &str) -> impl Fn(std::io::Error) -> u8 + '_ {
-    move |e| {
-        eprintln!("error: cannot write to `{out_dir}`: {e}");
-        2
+    move |e| write_failed(out_dir, &e)
+}
+
+/// Reports outputs that could not be written; the exit status. Payouts too large to add up
+/// are the policy's doing (1, as any overflow computing it); anything else is trouble (2).
+pub(crate) fn write_failed(out_dir: &str, e: &std::io::Error) -> u8 {
+    if e.get_ref()
+        .is_some_and(|inner| inner.is::<rulebook::run::write::PayoutTotalOverflow>())
+    {
+        eprintln!("error: {e}");
+        eprintln!("nothing was written");
+        return 1;
     }
+    eprintln!("error: cannot write to `{out_dir}`: {e}");
+    2
 }
 
 /// With `--paid`: replaces the lines of the periods already paid by adjustment lines for what

@@ -285,3 +285,44 @@ fn lines_written_as_they_are_made_are_those_of_a_run_that_holds_them() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn payouts_too_large_to_add_up_are_the_policys_error() {
+    // A monthly bonus of 7 × 10^27: each line fits an exact amount, twelve of them (8.4 × 10^28)
+    // do not. The policy is at fault, not the output directory: exit 1, and nothing written.
+    let policy = common::monthly_policy(
+        "metric revenue = sum of sales.amount\n\nbonus b 7,000,000,000,000,000,000,000,000,000 monthly if revenue >= 1\n",
+    );
+    let sales: String = (1..=12).map(|m| format!("D{m},E1,2027-{m:02}-05,100.00\n")).collect();
+    let dir = common::workdir(
+        "run",
+        "too-large",
+        &[
+            ("p.policy", &policy),
+            ("roster.csv", "rep_id\nE1\n"),
+            ("sales.csv", &format!("deal_id,rep,day,amount\n{sales}")),
+            ("run.yaml", common::RUN_YAML),
+        ],
+    );
+    let o = common::rulebook(
+        &dir,
+        &[
+            "run", "p.policy", "--config", "run.yaml", "--period", "2027", "--out", "out",
+        ],
+    );
+    let said = common::text(&o);
+    assert_eq!(o.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("error: the payout lines add up to more than an exact amount holds"),
+        "{said}"
+    );
+    assert!(!dir.join("out").exists(), "{said}");
+    // One month fits.
+    let o = common::rulebook(
+        &dir,
+        &[
+            "run", "p.policy", "--config", "run.yaml", "--period", "2027-01", "--out", "jan",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", common::text(&o));
+}

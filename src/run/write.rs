@@ -166,6 +166,19 @@ pub struct Written {
 /// file's hash, then all renamed into place. Dropped before [`OutputWriter::finish`], or when
 /// anything fails, it removes its temporary files and leaves the files already there as they
 /// were.
+/// The payout lines add up to more than an exact decimal holds: the policy's amounts, not the
+/// files, are at fault. Carried inside the writer's `io::Error` so the caller can tell.
+#[derive(Debug)]
+pub struct PayoutTotalOverflow;
+
+impl std::fmt::Display for PayoutTotalOverflow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the payout lines add up to more than an exact amount holds (arithmetic overflow)")
+    }
+}
+
+impl std::error::Error for PayoutTotalOverflow {}
+
 pub struct OutputWriter<'i> {
     staged: Staged,
     cal: &'i FiscalCalendar,
@@ -265,8 +278,8 @@ impl<'i> OutputWriter<'i> {
     }
 
     pub fn payout(&mut self, p: &PayoutLine) -> std::io::Result<()> {
-        self.payout_total = crate::money::add(self.payout_total, p.amount)
-            .map_err(|_| std::io::Error::other("the payout total overflows"))?;
+        self.payout_total =
+            crate::money::add(self.payout_total, p.amount).map_err(|_| std::io::Error::other(PayoutTotalOverflow))?;
         self.counts.1 += 1;
         self.label(p.period);
         let (base, amount) = &mut self.money;
