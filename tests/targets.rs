@@ -229,3 +229,20 @@ fn a_large_roster_is_divided_month_by_month_in_order() {
     assert_eq!(total, dec!(2_040_000));
     assert!(sheet.unassigned.is_empty());
 }
+
+#[test]
+fn weights_too_large_to_add_up_are_an_error_not_a_panic() {
+    // Eight seniors of weight 10^28 − 1 in one region: their sum does not fit an exact decimal.
+    let policy = POLICY.replace(
+        "senior 2, junior 1",
+        "senior 9,999,999,999,999,999,999,999,999,999, junior 1",
+    );
+    let checked = check_source(&policy);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let roster: Vec<RosterEntry> = (1..=8).map(|i| rep(&format!("E{i}"), "east", "senior", None)).collect();
+    let error = target_sheet(&checked.parsed.policy, &checked.model, &roster, 2027).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the weights of the allocation by level add up to more than an exact number holds"
+    );
+}

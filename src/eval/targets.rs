@@ -429,7 +429,13 @@ fn divide(
         }
         None => ("salesperson".to_string(), vec![Decimal::ONE; members.len()]),
     };
-    let total_weight: Decimal = weights.iter().sum();
+    let total_weight = (weights.iter())
+        .try_fold(Decimal::ZERO, |sum, w| sum.checked_add(*w))
+        .ok_or_else(|| {
+            TargetError(format!(
+                "the weights of the allocation by {by} add up to more than an exact number holds"
+            ))
+        })?;
     let parts = allocate(amount, &weights, unit).map_err(fail)?;
     // The derivation down to the group is kept for the unassigned amounts' reasons; each
     // salesperson's own copy only when asked for.
