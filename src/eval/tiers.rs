@@ -87,8 +87,8 @@ pub fn pay(mode: TierMode, bands: &[Band], base: Decimal, measure: Decimal) -> R
             };
             let slice = match (band.pay, band.pay_to, band.from, band.to) {
                 (Pay::Rate(r0), Some(Pay::Rate(r1)), Some(lo), Some(hi)) if hi > lo => {
-                    let progress = money::div(measure - lo, hi - lo)?.unwrap_or(Decimal::ZERO);
-                    let rate = money::add(r0, money::mul(r1 - r0, progress)?)?;
+                    let progress = money::div(money::sub(measure, lo)?, money::sub(hi, lo)?)?.unwrap_or(Decimal::ZERO);
+                    let rate = money::add(r0, money::mul(money::sub(r1, r0)?, progress)?)?;
                     Slice {
                         band: index,
                         base,
@@ -97,8 +97,8 @@ pub fn pay(mode: TierMode, bands: &[Band], base: Decimal, measure: Decimal) -> R
                     }
                 }
                 (Pay::Amount(a0), Some(Pay::Amount(a1)), Some(lo), Some(hi)) if hi > lo => {
-                    let progress = money::div(measure - lo, hi - lo)?.unwrap_or(Decimal::ZERO);
-                    let amount = money::add(a0, money::mul(a1 - a0, progress)?)?;
+                    let progress = money::div(money::sub(measure, lo)?, money::sub(hi, lo)?)?.unwrap_or(Decimal::ZERO);
+                    let amount = money::add(a0, money::mul(money::sub(a1, a0)?, progress)?)?;
                     Slice {
                         band: index,
                         base,
