@@ -30,28 +30,32 @@ pub struct RosterEntry {
     pub left: Option<Date>,
 }
 
+/// A name in a derivation: shared by every salesperson's copy of the steps above them (a
+/// year of 7,000 salespeople is some 84,000 derivations of half a dozen steps).
+pub type Name = std::sync::Arc<str>;
+
 /// One step of a target's derivation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
     /// The yearly target in force for the month, and the revision it comes from.
     InForce {
-        target: String,
+        target: Name,
         amount: Decimal,
-        revised: Option<(Date, String)>,
+        revised: Option<(Date, Name)>,
     },
     Phase {
         share: Decimal,
         amount: Decimal,
     },
     Split {
-        by: String,
-        value: String,
+        by: Name,
+        value: Name,
         share: Decimal,
         amount: Decimal,
     },
     Allocate {
-        by: String,
-        value: String,
+        by: Name,
+        value: Name,
         weight: Decimal,
         total_weight: Decimal,
         amount: Decimal,
@@ -245,7 +249,7 @@ fn build(
             .unwrap_or(Decimal::ZERO);
         let base_steps = vec![
             Step::InForce {
-                target: target.name.text.clone(),
+                target: target.name.text.as_str().into(),
                 amount: yearly,
                 revised,
             },
@@ -291,14 +295,14 @@ fn build(
 }
 
 /// The yearly amount in force on `day`: the last revision dated on or before it.
-fn in_force(target: &Target, day: Date) -> (Decimal, Option<(Date, String)>) {
+fn in_force(target: &Target, day: Date) -> (Decimal, Option<(Date, Name)>) {
     target
         .revisions
         .iter()
         .rev()
         .find(|r| r.date.value <= day)
         .map_or((target.amount.value, None), |r| {
-            (r.amount.value, Some((r.date.value, r.reason.value.clone())))
+            (r.amount.value, Some((r.date.value, r.reason.value.as_str().into())))
         })
 }
 
@@ -353,11 +357,12 @@ fn divide(
         entries.sort_by(|a, b| a.key.text.cmp(&b.key.text));
         let shares: Vec<Decimal> = entries.iter().map(|e| e.amount.value).collect();
         let parts = allocate(amount, &shares, unit).map_err(fail)?;
+        let by: Name = split.by.text.as_str().into();
         for (entry, part) in entries.iter().zip(parts) {
             let mut steps = steps.clone();
             steps.push(Step::Split {
-                by: split.by.text.clone(),
-                value: entry.key.text.clone(),
+                by: by.clone(),
+                value: entry.key.text.as_str().into(),
                 share: entry.amount.value,
                 amount: part,
             });
@@ -437,6 +442,7 @@ fn divide(
             ))
         })?;
     let parts = allocate(amount, &weights, unit).map_err(fail)?;
+    let by_name: Name = by.as_str().into();
     // The derivation down to the group is kept for the unassigned amounts' reasons; each
     // salesperson's own copy only when asked for.
     for ((r, weight), part) in members.iter().zip(&weights).zip(parts) {
@@ -448,8 +454,8 @@ fn divide(
                 r.attrs.get(&by).cloned().unwrap_or_default()
             };
             steps.push(Step::Allocate {
-                by: by.clone(),
-                value,
+                by: by_name.clone(),
+                value: value.into(),
                 weight: *weight,
                 total_weight,
                 amount: part,
